@@ -1,0 +1,51 @@
+"""Figures a work point sets (40%以上, 30.89万亩, 146.5蒸吨, Ⅳ类), each with the sentence it stands in."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.records import Target
+
+#: Units that follow a figure in these notices; longest first so 万亩 wins over 亩.
+_UNITS = sorted(
+    """% ‰ 个百分点 万亩 亩 平方公里 平方米 万平方米 公里 千米 米 万吨 吨 蒸吨 千克 公斤 克
+    万千瓦时 千瓦时 万千瓦 千瓦 兆瓦 立方米 万立方米 亿立方米 万元 亿元 元 万人 人次 人 名 户 万户
+    个 家 座 处 所 项 台 辆 套 条 批 次 张 件 种 类 株 棵 头 只 倍 天 日 个月 小时 年
+    微克/立方米 毫克/升 吨/日 吨/年 立方米/秒 万辆""".split(),
+    key=len,
+    reverse=True,
+)
+_NUM = r"\d+(?:[.．]\d+)?(?:[—\-~～至]\d+(?:[.．]\d+)?)?"
+_QUAL = r"(?:以上|以下|以内|左右|及以上|及以下)?"
+_FIGURE = re.compile(rf"(?<![\d.])({_NUM})\s*({'|'.join(re.escape(u) for u in _UNITS)}){_QUAL}")
+_WATER_CLASS = re.compile(r"(?:[ⅠⅡⅢⅣⅤ]|Ⅰ|Ⅱ|Ⅲ|Ⅳ|Ⅴ|I{1,3}|IV|V)类")
+_SENTENCE = re.compile(r"[^。；！？!?;]+[。；！？!?;]?")
+
+
+def sentences(text: str) -> list[str]:
+    """Split Chinese text into sentences, keeping their final punctuation."""
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def _is_date(sentence: str, start: int, value: str, unit: str) -> bool:
+    """A "2019年" or "11月20日" figure is a date, not a target."""
+    if unit == "年" and re.fullmatch(r"\d{4}", value):
+        return True
+    return unit in ("日", "号") and sentence[max(0, start - 3) : start].rstrip().endswith("月")
+
+
+def extract_targets(text: str) -> list[Target]:
+    """Every figure with a unit or percent, and every water-quality class, in the order printed.
+
+    Years, calendar dates and years of a span ("2019年") are left out; they are deadlines, not targets.
+    """
+    found: list[Target] = []
+    for sentence in sentences(text):
+        for m in _FIGURE.finditer(sentence):
+            value, unit = m.group(1), m.group(2)
+            if _is_date(sentence, m.start(1), value, unit):
+                continue
+            found.append(Target(text=m.group(0), value=value.replace("．", "."), unit=unit, sentence=sentence))
+        for m in _WATER_CLASS.finditer(sentence):
+            found.append(Target(text=m.group(0), value=m.group(0)[:-1], unit="类", sentence=sentence))
+    return found

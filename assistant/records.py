@@ -1,0 +1,181 @@
+"""The domain records every other module reads: notices, work points, targets, hits, answers.
+
+Plain dataclasses with one ``to_dict()`` each, so the CLI, the app and the tests all see the
+same objects and the same JSON. This module imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Roles a unit can hold on a work point, strongest first.
+ROLES: tuple[str, ...] = ("牵头", "负责", "责任", "配合", "参与", "指导")
+
+
+@dataclass
+class Target:
+    """A figure the notice sets: ``text`` as printed (``40%以上``), its ``value`` and ``unit``.
+
+    ``sentence`` is the sentence it stands in, so an answer can quote it.
+    """
+
+    text: str
+    value: str
+    unit: str
+    sentence: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class WorkPoint:
+    """One numbered unit of a notice that carries content (a task, a measure, an article).
+
+    ``item`` is the label as printed ("44", "九", "（五）", "第十二条"); ``path`` the headings
+    above it, outermost first. ``lead`` and ``responsible`` keep unit names as printed;
+    ``roles`` maps each unit to its role (one of :data:`ROLES`).
+    """
+
+    item: str
+    path: list[str]
+    title: str
+    text: str
+    lead: list[str] = field(default_factory=list)
+    responsible: list[str] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+
+    @property
+    def units(self) -> list[str]:
+        """Every unit named on the work point, lead units first."""
+        return list(dict.fromkeys([*self.lead, *self.responsible, *self.roles]))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["targets"] = [t.to_dict() for t in self.targets]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WorkPoint:
+        return cls(
+            item=d["item"],
+            path=list(d.get("path", [])),
+            title=d.get("title", ""),
+            text=d.get("text", ""),
+            lead=list(d.get("lead", [])),
+            responsible=list(d.get("responsible", [])),
+            roles=dict(d.get("roles", {})),
+            targets=[Target(**t) for t in d.get("targets", [])],
+        )
+
+
+@dataclass
+class NoticeInfo:
+    """A notice's metadata: title, 发文字号, issuer, dates (ISO), year and where it came from."""
+
+    title: str = ""
+    number: str = ""
+    issuer: str = ""
+    date: str = ""
+    published: str = ""
+    year: int | None = None
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def label(self) -> str:
+        """A short human name: the 文号 when printed, else the title."""
+        return self.number or self.title
+
+
+@dataclass
+class Notice:
+    """A parsed notice: its metadata, its work points in document order, and the file it came from."""
+
+    doc: NoticeInfo
+    items: list[WorkPoint]
+    file: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc": self.doc.to_dict(), "items": [w.to_dict() for w in self.items]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], file: str = "") -> Notice:
+        return cls(
+            doc=NoticeInfo(**d["doc"]),
+            items=[WorkPoint.from_dict(w) for w in d["items"]],
+            file=file or d.get("file", ""),
+        )
+
+
+@dataclass
+class Hit:
+    """A search result: one work point of one notice, with its score and rank sources."""
+
+    doc: NoticeInfo
+    point: WorkPoint
+    score: float
+    file: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc": {"number": self.doc.number, "title": self.doc.title, "year": self.doc.year},
+            "file": self.file,
+            "item": self.point.item,
+            "path": self.point.path,
+            "title": self.point.title,
+            "lead": self.point.lead,
+            "responsible": self.point.responsible,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass
+class Citation:
+    """A work point an answer rests on, with the sentence(s) quoted from it."""
+
+    doc: NoticeInfo
+    point: WorkPoint
+    quote: str
+    score: float
+    file: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc": {"number": self.doc.number, "title": self.doc.title, "year": self.doc.year},
+            "item": self.point.item,
+            "path": self.point.path,
+            "title": self.point.title,
+            "lead": self.point.lead,
+            "responsible": self.point.responsible,
+            "roles": self.point.roles,
+            "text": self.point.text,
+            "quote": self.quote,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass
+class Answer:
+    """A short Markdown answer, whether the notices cover the question, and its citations."""
+
+    question: str
+    answer: str
+    found: bool
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Citation] = field(default_factory=list)
+    kind: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "kind": self.kind,
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+        }
