@@ -145,3 +145,27 @@ def test_every_state_council_notice_parses_with_a_number_and_items():
         assert notice.items, path.name
         assert notice.doc.number, path.name
         assert notice.doc.year and 1980 <= notice.doc.year <= 2019, path.name
+
+
+def _items(notice) -> list[tuple]:
+    return [(p.item, tuple(p.path), p.title, p.text, tuple(p.lead), tuple(p.responsible)) for p in notice.items]
+
+
+def test_same_notice_as_docx_pdf_and_gbk_parses_to_the_same_items(tmp_path, seed):
+    """The seed saved by the test as GBK text, .docx and .pdf gives the same work points as the original."""
+    from docx import Document
+    from test_readers import make_seed_pdf
+
+    lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gbk = tmp_path / "seed-gbk.txt"
+    gbk.write_bytes("\n".join(lines).replace("\xa0", " ").encode("gbk"))
+    doc = Document()
+    for line in lines:
+        doc.add_paragraph(line)
+    doc.save(tmp_path / "seed.docx")
+    pdf = make_seed_pdf(tmp_path, lines, indent="\u3000\u3000")
+    expected = _items(seed)
+    for path in (gbk, tmp_path / "seed.docx", pdf):
+        other = parse_notice(path)
+        assert _items(other) == expected, path.name
+        assert (other.doc.number, other.doc.date) == (seed.doc.number, seed.doc.date), path.name
