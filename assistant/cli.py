@@ -1,0 +1,152 @@
+"""``assistant``: parse, build, search, ask and eval from the shell.
+
+A thin translator: each command reads its arguments, calls the core, prints text or JSON,
+and turns an :class:`~assistant.errors.AssistantError` into a one-line message and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from assistant.errors import AssistantError
+
+DEFAULT_INDEX = "index"
+DEFAULT_CORPUS = "corpus"
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=1))
+
+
+def cmd_parse(args: argparse.Namespace) -> None:
+    from assistant.parse import parse_notice
+
+    notice = parse_notice(args.file)
+    if args.json:
+        _print_json(notice.to_dict())
+        return
+    d = notice.doc
+    print(f"{d.title}\n{d.number}  {d.issuer}  成文日期 {d.date or '—'}  ({len(notice.items)} work points)")
+    for p in notice.items:
+        units = f"  牵头: {'、'.join(p.lead)}" if p.lead else ""
+        print(f"[{p.item}] {' > '.join(p.path)} | {p.title}{units}")
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    from assistant.embed import load_embedder
+    from assistant.index import build_index
+
+    embedder = load_embedder(args.model, progress=not args.quiet)
+    report = build_index(args.corpus, args.index, embedder, force=args.force, progress=not args.quiet)
+    if args.json:
+        _print_json(report.__dict__)
+    else:
+        print(report.summary())
+        for path, reason in report.skipped:
+            print(f"skipped {path}: {reason}", file=sys.stderr)
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    from assistant.search import Searcher
+
+    searcher = Searcher.open(args.index, model=args.model, progress=not args.quiet)
+    hits = searcher.search(_question(args.query), k=args.k, mode=args.mode)
+    if args.json:
+        _print_json([h.to_dict() for h in hits])
+        return
+    for rank, h in enumerate(hits, 1):
+        print(f"{rank:>2}. {h.score:.3f}  {h.doc.number or h.doc.title}  第{h.point.item}项  {h.point.title}")
+        if h.point.lead:
+            print(f"      牵头单位: {'、'.join(h.point.lead)}   责任单位: {'、'.join(h.point.responsible) or '—'}")
+
+
+def cmd_eval_search(args: argparse.Namespace) -> None:
+    from assistant.evaluate import eval_search, format_search_table, read_questions
+    from assistant.search import MODES, Searcher
+
+    searcher = Searcher.open(args.index, model=args.model, progress=not args.quiet)
+    questions = read_questions(args.file)
+    results = []
+    grid = [(searcher.title_weight, searcher.bm25_weight)]
+    if args.sweep:
+        grid = [(float(t), float(b)) for t in args.sweep.split(",") for b in args.sweep.split(",")]
+    for mode in MODES:
+        for title_w, bm25_w in grid if mode == "hybrid" else [(None, None)]:
+            if title_w is not None:
+                searcher.title_weight, searcher.bm25_weight = title_w, bm25_w
+            searcher._encode.cache_clear()  # time each mode with its own query encodings
+
+            def rank(q: str, mode: str = mode) -> list[tuple[str, str]]:
+                return [(h.doc.number, h.point.item) for h in searcher.search(q, k=10, mode=mode)]
+
+            name = mode if title_w is None or not args.sweep else f"t{title_w:g}b{bm25_w:g}"
+            results.append(eval_search(questions, rank, name))
+    print(format_search_table(results))
+
+
+def _question(text: str) -> str:
+    from assistant.answer import check_question
+
+    return check_question(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for all commands."""
+    parser = argparse.ArgumentParser(prog="assistant", description="政策通: search and cite Chinese policy notices")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("parse", help="print one notice's metadata and work points")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_parse)
+
+    def index_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index)")
+        p.add_argument("--model", default=None, help="sentence-transformers model name or path (default: the index's)")
+        p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = sub.add_parser("build", help="parse a corpus folder and build or update its index")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS, help="folder of notices, read recursively (default: corpus)")
+    index_args(p)
+    p.add_argument("--force", action="store_true", help="re-embed everything, replacing an index of another model")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("search", help="rank work points for a query")
+    p.add_argument("query")
+    index_args(p)
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25", "rrf"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("eval-search", help="Recall@1/5 and MRR@10 of each search mode on a question file")
+    p.add_argument("file")
+    index_args(p)
+    p.add_argument("--sweep", default="", help="comma-separated weights: every (title, BM25) pair is compared")
+    p.set_defaults(func=cmd_eval_search)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "model", None) is None and args.command == "build":
+        from assistant.embed import DEFAULT_MODEL
+
+        args.model = DEFAULT_MODEL
+    try:
+        args.func(args)
+    except AssistantError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
