@@ -58,7 +58,7 @@ def cmd_search(args: argparse.Namespace) -> None:
         _print_json([h.to_dict() for h in hits])
         return
     for rank, h in enumerate(hits, 1):
-        print(f"{rank:>2}. {h.score:.3f}  {h.doc.number or h.doc.title}  第{h.point.item}项  {h.point.title}")
+        print(f"{rank:>2}. {h.score:.3f}  {h.doc.number or h.doc.title}  {h.point.ref}  {h.point.title}")
         if h.point.lead:
             print(f"      牵头单位: {'、'.join(h.point.lead)}   责任单位: {'、'.join(h.point.responsible) or '—'}")
 
@@ -85,6 +85,17 @@ def cmd_eval_search(args: argparse.Namespace) -> None:
             name = mode if title_w is None or not args.sweep else f"t{title_w:g}b{bm25_w:g}"
             results.append(eval_search(questions, rank, name))
     print(format_search_table(results))
+
+
+def cmd_compare(args: argparse.Namespace) -> None:
+    from assistant.compare import compare_in_index
+    from assistant.index import load_index
+
+    comparison = compare_in_index(load_index(args.index), args.notice_a, args.notice_b)
+    if args.json:
+        _print_json(comparison.to_dict())
+    else:
+        print(comparison.memo())
 
 
 def _question(text: str) -> str:
@@ -128,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     index_args(p)
     p.add_argument("--sweep", default="", help="comma-separated weights: every (title, BM25) pair is compared")
     p.set_defaults(func=cmd_eval_search)
+
+    p = sub.add_parser("compare", help="what is kept, changed, new and dropped between two notices (e.g. two years)")
+    p.add_argument("notice_a", help="the earlier notice: its 文号, its file, or its year where that names one notice")
+    p.add_argument("notice_b", help="the later notice, named the same ways")
+    p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

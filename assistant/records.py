@@ -48,6 +48,11 @@ class WorkPoint:
     targets: list[Target] = field(default_factory=list)
 
     @property
+    def ref(self) -> str:
+        """How staff name it: 第37项 for a numbered task, else the label as printed (第十条, （五）, 三)."""
+        return f"第{self.item}项" if self.item.isdigit() else self.item
+
+    @property
     def units(self) -> list[str]:
         """Every unit named on the work point, lead units first."""
         return list(dict.fromkeys([*self.lead, *self.responsible, *self.roles]))

@@ -1,0 +1,139 @@
+"""The index folder: manifest, incremental rebuilds, bad files, another model, two writers."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SEED, STATE_COUNCIL
+
+from assistant.errors import IndexFolderError, IndexLockedError
+from assistant.index import build_index, load_index, read_manifest, write_lock
+
+
+def test_manifest_records_model_dimension_and_hashes(seed_index: Path, embedder):
+    manifest = read_manifest(seed_index)
+    assert manifest["model"] == embedder.name
+    assert manifest["dim"] == 384
+    (name, meta), = manifest["files"].items()
+    assert name == SEED.name and len(meta["sha256"]) == 64 and meta["items"] == manifest["items"]
+    index = load_index(seed_index)
+    assert index.dense.ntotal == index.titles.ntotal == len(index.entries) == manifest["items"]
+    assert sum(1 for _, p in index.entries if p.item.isdigit()) == 59
+
+
+def test_rebuild_embeds_only_new_or_changed_files_and_drops_removed(tmp_path: Path, embedder):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for name in ("guobanhan-2005-021.html", "guobanhan-2004-036.html"):
+        shutil.copy(STATE_COUNCIL / name, corpus / name)
+    first = build_index(corpus, index, embedder, progress=False)
+    assert sorted(first.added) == ["guobanhan-2004-036.html", "guobanhan-2005-021.html"]
+
+    again = build_index(corpus, index, embedder, progress=False)
+    assert again.embedded == 0 and len(again.kept) == 2
+
+    shutil.copy(STATE_COUNCIL / "guobanhan-2006-069.html", corpus / "guobanhan-2006-069.html")
+    (corpus / "guobanhan-2004-036.html").unlink()
+    changed = corpus / "guobanhan-2005-021.html"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("节水", "节约用水"), encoding="utf-8")
+    third = build_index(corpus, index, embedder, progress=False)
+    assert sorted(third.added) == ["guobanhan-2005-021.html", "guobanhan-2006-069.html"]
+    assert third.removed == ["guobanhan-2004-036.html"] and third.kept == []
+    loaded = load_index(index)
+    assert {n.file for n in loaded.notices} == {"guobanhan-2005-021.html", "guobanhan-2006-069.html"}
+    assert any("节约用水" in p.text for _, p in loaded.entries)
+    # Only one data folder is left behind.
+    assert len(list(index.glob("data-*"))) == 1
+
+
+def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path: Path, embedder, caplog):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    (corpus / "sub").mkdir(parents=True)
+    shutil.copy(STATE_COUNCIL / "guobanhan-2005-021.html", corpus / "sub" / "good.html")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (corpus / "empty.txt").write_text("")
+    docx = tmp_path / "full.docx"
+    from docx import Document
+
+    d = Document()
+    for line in SEED.read_text(encoding="utf-8").splitlines()[:40]:
+        d.add_paragraph(line)
+    d.save(docx)
+    (corpus / "truncated.docx").write_bytes(docx.read_bytes()[: docx.stat().st_size // 2])
+    with caplog.at_level("WARNING"):
+        report = build_index(corpus, index, embedder, progress=False)
+    skipped = {Path(p).name for p, _ in report.skipped}
+    assert skipped == {"binary.txt", "empty.txt", "truncated.docx"}
+    for name in skipped:
+        assert name in caplog.text
+    assert report.added == ["sub/good.html"]
+    assert load_index(index).notices[0].doc.number == "国办函〔2005〕21号"
+
+
+def test_an_index_built_with_another_model_is_refused(seed_index: Path, tmp_path: Path):
+    with pytest.raises(IndexFolderError, match="was built with the model 'multilingual-e5-small'.*--force"):
+        load_index(seed_index, model="BAAI/bge-small-zh-v1.5")
+
+    class OtherModel:
+        name, dim = "BAAI/bge-small-zh-v1.5", 512
+
+    copy = tmp_path / "index"
+    shutil.copytree(seed_index, copy)
+    with pytest.raises(IndexFolderError, match="built with the model"):
+        build_index(SEED.parent, copy, OtherModel(), progress=False)  # refused before any embedding
+    assert read_manifest(copy)["model"] == "multilingual-e5-small"
+
+
+def test_missing_or_damaged_index_says_how_to_build_one(tmp_path: Path, seed_index: Path):
+    with pytest.raises(IndexFolderError, match="assistant build"):
+        load_index(tmp_path / "nothing")
+    copy = tmp_path / "damaged"
+    shutil.copytree(seed_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / manifest["data"] / "dense.faiss").write_bytes(b"not faiss")
+    with pytest.raises(IndexFolderError, match="damaged|rebuild"):
+        load_index(copy)
+
+
+def _hold_lock(folder: str, seconds: float, ready) -> None:
+    with write_lock(Path(folder)):
+        ready.set()
+        time.sleep(seconds)
+
+
+def test_a_second_writer_waits_then_fails_clearly(tmp_path: Path):
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(tmp_path), 3.0, ready))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        start = time.monotonic()
+        with pytest.raises(IndexLockedError, match="another process is writing"):
+            with write_lock(tmp_path, wait=0.5):
+                pass
+        assert time.monotonic() - start >= 0.5
+        with write_lock(tmp_path, wait=30):  # waits for the holder to let go, then gets the lock
+            assert time.monotonic() - start >= 2.0
+    finally:
+        holder.join()
+
+
+def test_a_build_waits_for_another_writer_and_leaves_a_valid_index(tmp_path: Path, embedder):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    shutil.copy(STATE_COUNCIL / "guobanhan-2004-036.html", corpus / "a.html")
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(index), 2.0, ready))
+    holder.start()
+    assert ready.wait(30)
+    report = build_index(corpus, index, embedder, progress=False)
+    holder.join()
+    assert report.added == ["a.html"]
+    assert len(load_index(index).entries) == report.items
