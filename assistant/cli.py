@@ -98,6 +98,46 @@ def cmd_compare(args: argparse.Namespace) -> None:
         print(comparison.memo())
 
 
+def cmd_ask(args: argparse.Namespace) -> None:
+    from assistant.answer import Assistant
+
+    assistant = Assistant(args.index, model=args.model)
+    if args.jsonl:
+        with open(args.jsonl, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                item = json.loads(line) if line.lstrip().startswith("{") else {"q": line.strip()}
+                print(json.dumps(assistant.ask(item.get("q") or item.get("question", "")).to_dict(), ensure_ascii=False))
+        return
+    if args.question is None:
+        raise AssistantError("give a question, or --jsonl FILE with one question a line")
+    answer = assistant.ask(args.question)
+    if args.json:
+        _print_json(answer.to_dict())
+        return
+    print(answer.answer)
+    for i, c in enumerate(answer.citations, 1):
+        units = f"  牵头单位: {'、'.join(c.point.lead)}" if c.point.lead else ""
+        print(f"[{i}] {c.doc.number or c.doc.title} {c.point.ref} {c.point.title}{units}\n    “{c.quote}”")
+
+
+def cmd_eval(args: argparse.Namespace) -> None:
+    from assistant.answer import Assistant
+    from assistant.evaluate import eval_answers, format_answer_table, read_questions
+
+    assistant = Assistant(args.index, model=args.model)
+    assistant.ask("预热")  # load jieba and the model's kernels before timing
+    result = eval_answers(read_questions(args.file), assistant.ask)
+    if args.json:
+        _print_json(result)
+        return
+    print(format_answer_table(result))
+    if args.failures:
+        for f in result["failures"]:
+            print(json.dumps(f, ensure_ascii=False))
+
+
 def _question(text: str) -> str:
     from assistant.answer import check_question
 
@@ -133,6 +173,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25", "rrf"])
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with cited work points")
+    p.add_argument("question", nargs="?")
+    index_args(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--jsonl", metavar="FILE", help="answer one question a line (text or {\"q\": …}); JSON answers out")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="answer a question file and print the measures per kind, with latency")
+    p.add_argument("file")
+    index_args(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--failures", action="store_true", help="also print the questions that missed")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("eval-search", help="Recall@1/5 and MRR@10 of each search mode on a question file")
     p.add_argument("file")

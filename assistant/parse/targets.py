@@ -31,7 +31,7 @@ def _is_date(sentence: str, start: int, value: str, unit: str) -> bool:
     """A "2019年" or "11月20日" figure is a date, not a target."""
     if unit == "年" and re.fullmatch(r"\d{4}", value):
         return True
-    return unit in ("日", "号") and sentence[max(0, start - 3) : start].rstrip().endswith("月")
+    return unit in ("日", "号") and sentence[max(0, start - 3) : start].rstrip().endswith(("月", "至", "—", "-", "～"))
 
 
 def extract_targets(text: str) -> list[Target]:
