@@ -127,7 +127,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
     from assistant.evaluate import eval_answers, format_answer_table, read_questions
 
     assistant = Assistant(args.index, model=args.model)
-    assistant.ask("预热")  # load jieba and the model's kernels before timing
+    assistant.ask("预热目标是多少")  # load jieba's dictionaries and the model's kernels before timing
     result = eval_answers(read_questions(args.file), assistant.ask)
     if args.json:
         _print_json(result)

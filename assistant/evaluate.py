@@ -85,3 +85,86 @@ def format_search_table(results: list[SearchEval]) -> str:
                 )
         lines.append(f"{r.mode:<8} median search latency {r.median_ms:.1f} ms")
     return "\n".join(lines)
+
+
+def _must_hit(answer_text: str, must: list) -> bool:
+    """Every entry must appear in the answer; an inner list is satisfied by any one of its strings."""
+    return all(any(s in answer_text for s in m) if isinstance(m, list) else m in answer_text for m in must)
+
+
+def eval_answers(questions: list[dict[str, Any]], ask: Callable[[str], Any]) -> dict[str, Any]:
+    """Answer every question and compute the README's measures per kind and overall.
+
+    Args:
+        questions: question objects with ``kind``, ``q``, ``gold``, optional ``any`` and ``must``.
+        ask: question → :class:`~assistant.records.Answer`.
+
+    Returns:
+        ``{"rows": {kind: {measure: value}}, "latency": {...}, "failures": [...]}``.
+    """
+    per_kind: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    times, failures = [], []
+    for q in questions:
+        t = time.perf_counter()
+        answer = ask(q["q"])
+        times.append((time.perf_counter() - t) * 1000)
+        doc = q.get("doc", DEFAULT_DOC)
+        cited = [c.point.item if c.doc.number == doc else f"{c.doc.number}:{c.point.item}" for c in answer.citations]
+        gold = [str(g) for g in q.get("gold", [])]
+        row = per_kind[q["kind"]]
+        ok = True
+        if q["kind"] in RANKED_KINDS and gold:
+            m = ranking_measures(cited, gold)
+            for key, value in m.items():
+                row[key].append(value)
+            ok = m["R@1"] == 1.0
+        if q["kind"] == "set":
+            allowed = set(gold) | {str(a) for a in q.get("any", [])}
+            recall = len(set(gold) & set(cited)) / len(gold) if gold else 1.0
+            precision = len([c for c in cited if c in allowed]) / len(cited) if cited else 0.0
+            row["recall"].append(recall)
+            row["precision"].append(precision)
+            ok = recall == 1.0 and precision == 1.0
+        if q.get("must"):
+            hit = _must_hit(answer.answer, q["must"])
+            row["must"].append(float(hit))
+            ok = ok and hit
+        if q["kind"] == "oos":
+            correct = not answer.found and not answer.citations
+            row["oos_ok"].append(float(correct))
+            ok = correct
+        else:
+            row["refused"].append(float(not answer.found))
+            ok = ok and answer.found
+        if not ok:
+            failures.append({"id": q.get("id"), "kind": q["kind"], "q": q["q"], "cited": cited[:6], "found": answer.found,
+                             "answer": answer.answer[:160]})
+    rows: dict[str, dict[str, float]] = {}
+    overall: dict[str, list[float]] = defaultdict(list)
+    for kind, measures in per_kind.items():
+        rows[kind] = {key: statistics.mean(values) for key, values in measures.items()}
+        rows[kind]["n"] = max(len(v) for v in measures.values())
+        for key, values in measures.items():
+            overall[key] += values
+    rows["overall"] = {key: statistics.mean(values) for key, values in overall.items()} | {"n": len(questions)}
+    times.sort()
+    latency = {
+        "median_ms": statistics.median(times) if times else 0.0,
+        "p95_ms": times[min(len(times) - 1, int(0.95 * len(times)))] if times else 0.0,
+    }
+    return {"rows": rows, "latency": latency, "failures": failures}
+
+
+def format_answer_table(result: dict[str, Any]) -> str:
+    """The answer measures as a plain table, one line per kind."""
+    cols = ["R@1", "R@5", "MRR", "recall", "precision", "must", "oos_ok", "refused"]
+    lines = [f"{'kind':<8} {'n':>3} " + " ".join(f"{c:>9}" for c in cols)]
+    order = [*RANKED_KINDS, "set", "meta", "oos"]
+    for kind in [*order, *(k for k in result["rows"] if k not in order and k != "overall"), "overall"]:
+        row = result["rows"].get(kind)
+        if row:
+            cells = " ".join(f"{row[c]:>9.3f}" if c in row else f"{'—':>9}" for c in cols)
+            lines.append(f"{kind:<8} {int(row['n']):>3} {cells}")
+    lat = result["latency"]
+    lines.append(f"latency per question after load: median {lat['median_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms")
+    return "\n".join(lines)

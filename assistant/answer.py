@@ -1,0 +1,540 @@
+"""From a question to a short answer grounded in cited work points, with no language model.
+
+Every answer is composed from the parsed records and quoted text, so every figure, unit and
+date it prints is one a notice prints. The kind of answer follows the question's wording
+(:mod:`assistant.question`): the notice's own details, a numbered task, everything a unit
+does, a section, every work point on a topic, a figure, who leads, or the best passage.
+When retrieval finds nothing close enough, the answer says the notices do not cover it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.directory import UnitDirectory
+from assistant.errors import QuestionError
+from assistant.parse.structure import match_heading
+from assistant.parse.targets import sentences
+from assistant.parse.units import locality
+from assistant.question import Question, read_question
+from assistant.records import Answer, Citation, Notice, Target, WorkPoint
+from assistant.search import Searcher
+
+#: Longer questions are cut to this many characters before embedding (the model reads 512 tokens).
+MAX_QUESTION_CHARS = 500
+
+#: Out of scope, measured with benchmarks/calibrate.py on the development questions against
+#: benchmarks/oos_questions.txt: a question is covered when the best work points contain at
+#: least COVERED_WORDS of its words (IDF-weighted, so 护照 counts and 办理 hardly does), or when
+#: its best match stands out from the whole index by DENSE_GAP (cosine above the median) and
+#: they contain some of its words. English questions share no words with Chinese notices, so
+#: only the gap can speak for them.
+COVERED_WORDS = 0.5
+SOME_WORDS = 0.2
+DENSE_GAP = 0.06
+DENSE_GAP_EN = 0.055
+#: Topic lists: dense cosine for a work point that names the topic's term, and for one that does not.
+TOPIC_WITH_TERM = 0.80
+TOPIC_WITHOUT_TERM = 0.87
+#: Further citations for a single answer: hits within this fused score (z units) of the best one, at most CITE_MAX.
+CITE_MARGIN = 2.0
+CITE_MAX = 5
+
+Entry = tuple[Notice, WorkPoint]
+
+
+def check_question(text: str) -> str:
+    """Normalise a question and refuse one that cannot be asked.
+
+    Returns:
+        The question with spaces collapsed, cut to :data:`MAX_QUESTION_CHARS`.
+
+    Raises:
+        QuestionError: empty, whitespace, or nothing but punctuation and symbols.
+    """
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip()
+    if not text:
+        raise QuestionError("the question is empty: type a question about the indexed notices")
+    if not any(unicodedata.category(c)[0] in "LN" for c in text):
+        raise QuestionError("the question has no words, only punctuation or symbols: ask in words")
+    return text[:MAX_QUESTION_CHARS]
+
+
+@dataclass
+class _Ctx:
+    """A question in the middle of being answered."""
+
+    q: Question
+    scope: list[Notice]
+    words: list[str]
+
+
+class Assistant:
+    """Answers questions over one index folder; load once, ask many times.
+
+    Example:
+        >>> Assistant("index").ask("残膜回收率要达到多少").answer
+    """
+
+    def __init__(self, index_dir: str | os.PathLike[str] | None = None, *, searcher: Searcher | None = None,
+                 model: str | None = None) -> None:
+        if searcher is None:
+            if index_dir is None:
+                raise ValueError("give an index folder or a searcher")
+            searcher = Searcher.open(index_dir, model=model)
+        self.searcher = searcher
+        self.notices = searcher.index.notices
+        self.directory = UnitDirectory(self.notices)
+        self._row = {id(p): i for i, (_, p) in enumerate(searcher.entries)}
+        tokenizer = searcher.index.tokenizer
+        self._tokens = [set(tokenizer.tokens(p.text + " " + " ".join(p.path))) for _, p in searcher.entries]
+        df: dict[str, int] = defaultdict(int)
+        for tokens in self._tokens:
+            for t in tokens:
+                df[t] += 1
+        n = len(self._tokens)
+        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self._idf_unseen = math.log((n + 1) / 0.5)
+
+    # ------------------------------------------------------------------ entry point
+    def ask(self, question: str, notices: list[str] | None = None, unit: str | None = None) -> Answer:
+        """Answer one question.
+
+        Args:
+            question: the question, in Chinese or English.
+            notices: confine to these notices (文号 or title); None for all.
+            unit: confine to work points this unit holds a role in.
+        """
+        try:
+            text = check_question(question)
+        except QuestionError as e:
+            return Answer(question=question or "", answer=str(e), found=False, kind="invalid")
+        q = read_question(text)
+        scope = self._scope(q, notices)
+        if unit:
+            keep = {id(p) for e in self.directory.find(unit) for pts in e.points.values() for _, p in pts}
+            scope = [Notice(n.doc, [p for p in n.items if id(p) in keep], n.file) for n in scope]
+        ctx = _Ctx(q, scope, self.searcher.index.tokenizer.words_of(text))
+        for handler in (self._meta, self._task_number, self._unit_list, self._section, self._topic):
+            answer = handler(ctx)
+            if answer is not None:
+                answer.question = question
+                return answer
+        answer = self._retrieve(ctx)
+        answer.question = question
+        return answer
+
+    # ------------------------------------------------------------------ scope
+    def _scope(self, q: Question, names: list[str] | None) -> list[Notice]:
+        """Notices the question may draw on: those it names by 文号, year or issuer, else all."""
+        notices = self.notices
+        if names:
+            notices = [n for n in notices if n.doc.number in names or n.doc.title in names or n.file in names]
+        if q.doc_number:
+            named = [n for n in notices if n.doc.number == q.doc_number]
+            if named:
+                return named
+        if q.year and len({n.doc.year for n in notices}) > 1:
+            named = [n for n in notices if n.doc.year == q.year]
+            if named:
+                notices = named
+        places = {locality(n.doc.issuer) for n in notices} - {""}
+        named_places = [p for p in places if p in q.text]
+        if named_places and len(places) > 1 or named_places and len(places) < len(notices):
+            notices = [n for n in notices if locality(n.doc.issuer) in named_places] or notices
+        return notices
+
+    # ------------------------------------------------------------------ the notice itself
+    def _meta(self, ctx: _Ctx) -> Answer | None:
+        q = ctx.q
+        if not (q.meta or q.count) or len(ctx.scope) == 0:
+            return None
+        if len(ctx.scope) > 1 and not (len(ctx.scope) < len(self.notices)):
+            if not q.count:
+                return None
+        lines, cites = [], []
+        for n in ctx.scope[:5]:
+            d = n.doc
+            parts = []
+            if "number" in q.meta:
+                parts.append(f"{'Document number' if q.english else '文号'}: **{d.number or '—'}**")
+            if "issuer" in q.meta:
+                parts.append(f"{'Issued by' if q.english else '发文机关'}: **{d.issuer or '—'}**")
+            if "date" in q.meta:
+                parts.append(f"{'Dated' if q.english else '成文日期'}: **{d.date or '—'}**")
+                if d.published:
+                    parts.append(f"{'Published' if q.english else '发布日期'}: **{d.published}**")
+            if q.count:
+                tasks = _tasks(n)
+                parts.append(f"**{len(tasks)}** {'numbered tasks' if q.english else '项任务'}")
+            lines.append(f"《{d.title}》: " + ("; " if q.english else "；").join(parts))
+        return Answer("", "\n\n".join(lines), True, cites, kind="meta")
+
+    # ------------------------------------------------------------------ 第N项
+    def _task_number(self, ctx: _Ctx) -> Answer | None:
+        q = ctx.q
+        if q.task_number is None:
+            return None
+        found: list[Entry] = []
+        for n in ctx.scope:
+            for p in _tasks(n):
+                if _label_number(p.item) == q.task_number:
+                    found.append((n, p))
+                    break
+        if not found:
+            top = max((len(_tasks(n)) for n in ctx.scope), default=0)
+            msg = (
+                f"The indexed notices have no task {q.task_number} (they number tasks up to {top})."
+                if q.english
+                else f"所索引的通知中没有第{q.task_number}项（任务编号最大为{top}）。"
+            )
+            return Answer("", msg, False, kind="task")
+        n, p = found[0]
+        if q.lead:
+            text = self._lead_sentence(ctx, n, p)
+        else:
+            text = f"第{p.item}项 **{p.title}**：{_first_sentences(p.text, 2)}" if not q.english else (
+                f"Task {p.item}: **{p.title}** — {_first_sentences(p.text, 2)}")
+        return Answer("", text, True, [self._cite(n, p, p.title, 1.0)], kind="task")
+
+    # ------------------------------------------------------------------ everything a unit does
+    def _unit_list(self, ctx: _Ctx) -> Answer | None:
+        q = ctx.q
+        if not (q.listing or q.roles) or (q.figure and not q.listing):
+            return None
+        entries = [e for e in self.directory.find(q.text) if any(n in ctx.scope for n in _notices_of(e))]
+        if not entries:
+            return None
+        want_lead_only = "牵头" in q.roles and not any(r in q.roles for r in ("参与", "配合", "负责"))
+        in_scope = {id(n) for n in ctx.scope}
+        groups: dict[str, list[Entry]] = defaultdict(list)
+        for e in entries:
+            for role in self.directory.roles_of(e):
+                lead_like = role in ("牵头",) or (role == "负责" and "牵头" not in e.points)
+                if want_lead_only and not lead_like:
+                    continue
+                key = "牵头" if lead_like else role
+                groups[key] += [(n, p) for n, p in e.points[role] if id(n) in in_scope and (n, p) not in groups[key]]
+        groups = {r: v for r, v in groups.items() if v}
+        if not groups:
+            name = entries[0].name
+            msg = f"{name} does not lead any work point in the indexed notices." if q.english else f"所索引的通知中，{name}没有牵头的工作。"
+            return Answer("", msg, True, kind="unit")
+        name = "、".join(dict.fromkeys(e.name for e in entries))
+        lines, cites = [], []
+        for role, items in groups.items():
+            head = (
+                f"**{name}** — {_ROLE_EN.get(role, role)} on **{len(items)}** work points:"
+                if q.english
+                else f"**{name}**作为{_ROLE_LABEL.get(role, role)}的工作共 **{len(items)}** 项："
+            )
+            lines.append(head)
+            for n, p in items:
+                cites.append(self._cite(n, p, p.title, 1.0))
+                lines.append(f"- {self._ref(n, p, ctx)} {p.title} [{len(cites)}]")
+        return Answer("", "\n".join(lines), True, cites, kind="unit")
+
+    # ------------------------------------------------------------------ a section
+    def _section(self, ctx: _Ctx) -> Answer | None:
+        if not ctx.q.listing:
+            return None
+        best: tuple[int, Notice, str] | None = None
+        for n in ctx.scope:
+            for heading in dict.fromkeys(h for p in n.items for h in p.path):
+                m = match_heading(heading)
+                title = (m[2] if m else heading).rstrip("。")
+                if len(title) >= 4 and title in ctx.q.text and (best is None or len(title) > best[0]):
+                    best = (len(title), n, heading)
+        if best is None:
+            return None
+        _, n, heading = best
+        items = [p for p in n.items if heading in p.path]
+        cites = [self._cite(n, p, p.title, 1.0) for p in items]
+        lines = [f"「{heading}」{'has' if ctx.q.english else '部分共'} **{len(items)}** {'work points' if ctx.q.english else '项'}:"]
+        lines += [f"- {self._ref(n, p, ctx)} {p.title}（牵头：{'、'.join(p.lead) or '—'}） [{i}]" for i, p in enumerate(items, 1)]
+        return Answer("", "\n".join(lines), True, cites, kind="section")
+
+    # ------------------------------------------------------------------ every work point on a topic
+    def _topic(self, ctx: _Ctx) -> Answer | None:
+        q = ctx.q
+        if not q.listing or q.figure:
+            return None
+        terms = [w for w in ctx.words if not _CUE_WORD.search(w)]
+        if not terms:
+            return None
+        dense = self.searcher.dense_scores(q.text)
+        members: list[tuple[float, Notice, WorkPoint]] = []
+        for n in ctx.scope:
+            for p in n.items:
+                s = float(dense[self._row[id(p)]])
+                has_term = any(t in p.text for t in terms)
+                if (has_term and s >= TOPIC_WITH_TERM) or s >= TOPIC_WITHOUT_TERM:
+                    members.append((s, n, p))
+        if not members:
+            return None
+        by_lead: dict[str, list[tuple[float, Notice, WorkPoint]]] = defaultdict(list)
+        for s, n, p in sorted(members, key=lambda m: -m[0]):
+            by_lead["、".join(p.lead) or ("(no lead unit printed)" if q.english else "（未列牵头单位）")].append((s, n, p))
+        lines = [
+            f"**{len(members)}** work points concern this, by lead unit:" if q.english
+            else f"共 **{len(members)}** 项工作涉及，按牵头单位："
+        ]
+        cites: list[Citation] = []
+        for lead, group in sorted(by_lead.items(), key=lambda kv: -len(kv[1])):
+            lines.append(f"- **{lead}**（{len(group)}）：" if not q.english else f"- **{lead}** ({len(group)}):")
+            for s, n, p in group:
+                quote = self._quote(p, q.text, terms)
+                cites.append(self._cite(n, p, quote, s))
+                lines.append(f"  - {self._ref(n, p, ctx)} {p.title} [{len(cites)}]")
+        return Answer("", "\n".join(lines), True, cites, kind="topic")
+
+    # ------------------------------------------------------------------ retrieval answers
+    def _retrieve(self, ctx: _Ctx) -> Answer:
+        q = ctx.q
+        allowed = {id(n) for n in ctx.scope}
+        if q.collective:
+            # "各项任务完成情况报送到哪里" asks about the notice's own requirements, not one task.
+            outside = {id(p) for n in ctx.scope for p in n.items} - {id(p) for n in ctx.scope for p in _tasks(n)}
+            hits = self.searcher.search(q.text, k=10, where=lambda n, p: id(n) in allowed and id(p) in outside)
+        else:
+            hits = self.searcher.search(q.text, k=10, where=lambda n, p: id(n) in allowed)
+        if not hits:
+            return self._not_covered(ctx, [])
+        # A question about all the tasks is about the notice itself, like 文号 or dates: answered
+        # from its requirement sections whenever it has them.
+        if not q.collective and not self.covers(q, hits, self._scope_words(ctx)):
+            return self._not_covered(ctx, hits)
+        if q.lead:
+            # A who-leads question is answered by a work point that names units, when one is close.
+            with_units = [h for h in hits[:5] if h.point.roles]
+            if with_units and with_units[0] is not hits[0]:
+                hits = [with_units[0], *[h for h in hits if h is not with_units[0]]]
+        top_n = next(n for n in ctx.scope if n.doc is hits[0].doc)
+        terms = [w for w in ctx.words if not _SCOPE_WORD.search(w) and w not in self._scope_words(ctx)]
+        entries = [(next(n for n in ctx.scope if n.doc is h.doc), h.point, h.score) for h in hits]
+        if q.figure:
+            return self._figure(ctx, entries, terms)
+        cites = self._cites_for(entries, q.text, terms)
+        n, p = top_n, hits[0].point
+        if q.lead:
+            text = self._lead_sentence(ctx, n, p)
+        else:
+            text = f"{self._ref(n, p, ctx)} **{p.title}**：“{cites[0].quote}” [1]"
+            if len(cites) > 1:
+                c = cites[1]
+                also = "See also" if q.english else "另见"
+                text += f"\n\n{also} {self._ref(self._notice_of(c), c.point, ctx)} {c.point.title}：“{c.quote}” [2]"
+        return Answer("", text, True, cites, kind="lead" if q.lead else "passage")
+
+    def covers(self, q: Question, hits: list, ignore: set[str] = frozenset()) -> bool:
+        """Whether the notices speak to the question at all (see :data:`COVERED_WORDS`).
+
+        Args:
+            q: the question.
+            hits: its best work points.
+            ignore: words that only name the notice (its place, its year), which say nothing of the topic.
+        """
+        dense = self.searcher.dense_scores(q.text)
+        gap = float(dense.max() - np.median(dense)) if dense.size else 0.0
+        if q.english:
+            return gap >= DENSE_GAP_EN
+        words = self.word_coverage(q.text, [h.point for h in hits[:3]], ignore)
+        return words >= COVERED_WORDS or (gap >= DENSE_GAP and words >= SOME_WORDS)
+
+    def word_coverage(self, text: str, points: list[WorkPoint], ignore: set[str] = frozenset()) -> float:
+        """IDF-weighted share of the question's search tokens found in the given work points."""
+        tokens = [
+            t for t in dict.fromkeys(self.searcher.index.tokenizer.tokens(text))
+            if t not in ignore and not _SCOPE_WORD.search(t) and t not in ("年", "市", "省", "县")
+        ]
+        if not tokens:
+            return 0.0
+        have = set().union(*(self._tokens[self._row[id(p)]] for p in points)) if points else set()
+        weight = {t: self._idf.get(t, self._idf_unseen) for t in tokens}
+        return sum(w for t, w in weight.items() if t in have) / sum(weight.values())
+
+    def _notice_of(self, c: Citation) -> Notice:
+        return next(n for n in self.notices if n.doc is c.doc)
+
+    def _figure(self, ctx: _Ctx, entries: list[tuple[Notice, WorkPoint, float]], terms: list[str]) -> Answer:
+        """The figure a question asks for: the target whose surrounding words best match the question."""
+        best: tuple[float, int, Target, Notice, WorkPoint] | None = None
+        for rank, (n, p, _) in enumerate(entries[:5]):
+            for t in p.targets:
+                window = _target_window(p.text, t)
+                if not window:
+                    continue
+                score = _coverage(terms, None, window) - 0.05 * rank
+                if _head_is_modifier(terms, window):
+                    continue
+                if best is None or score > best[0]:
+                    best = (score, rank, t, n, p)
+        if best is None or best[0] < 0.34:
+            return self._not_covered(ctx, [])
+        _, _, target, n, p = best
+        ordered = [(n, p, 1.0)] + [e for e in entries if e[1] is not p]
+        cites = self._cites_for(ordered, ctx.q.text, terms)
+        cites[0].quote = target.sentence
+        lead = "、".join(p.lead)
+        if ctx.q.english:
+            text = f"**{target.text}** — task {p.item} ({p.title}): “{target.sentence}” [1]" + (f" Lead unit: {lead}." if lead else "")
+        else:
+            text = f"**{target.text}**。{self._ref(n, p, ctx)}（{p.title}）：“{target.sentence}” [1]" + (
+                f"（牵头单位：{lead}）" if lead else "")
+        return Answer("", text, True, cites, kind="figure")
+
+    def _not_covered(self, ctx: _Ctx, hits: list) -> Answer:
+        related = [
+            self._cite(next(n for n in ctx.scope if n.doc is h.doc), h.point, h.point.title, h.score) for h in hits[:3]
+        ]
+        text = (
+            "The indexed notices do not cover this question."
+            if ctx.q.english
+            else "所索引的通知没有涉及这个问题，无法据此作答。"
+        )
+        if related:
+            text += "\n\n" + ("Related work points (not an answer):" if ctx.q.english else "相关工作要点（仅供参考，并非答案）：")
+            text += "".join(f"\n- {self._ref(c_n, c.point, ctx)} {c.point.title}" for c, c_n in
+                            ((c, next(n for n in ctx.scope if n.doc is c.doc)) for c in related))
+        return Answer("", text, False, [], related, kind="not_covered")
+
+    # ------------------------------------------------------------------ helpers
+    def _lead_sentence(self, ctx: _Ctx, n: Notice, p: WorkPoint) -> str:
+        by_role: dict[str, list[str]] = defaultdict(list)
+        for unit, role in p.roles.items():
+            by_role[role].append(unit)
+        if ctx.q.english:
+            roles = "; ".join(f"{_ROLE_EN.get(r, r)}: {'、'.join(u)}" for r, u in by_role.items()) or "no unit is printed"
+            return f"Task {p.item} ({p.title}) — {roles}. [1]"
+        roles = "；".join(f"{_ROLE_LABEL.get(r, r)}：**{'、'.join(u)}**" for r, u in by_role.items()) or "通知未列出责任单位"
+        return f"{self._ref(n, p, ctx)}「{p.title}」— {roles} [1]"
+
+    def _ref(self, n: Notice, p: WorkPoint, ctx: _Ctx) -> str:
+        """``第37项`` (or ``Task 37``), naming the notice when more than one is in scope."""
+        label = p.ref
+        if ctx.q.english:
+            label = f"Task {p.item}" if p.item.isdigit() else p.item
+        return f"{n.doc.number or n.doc.title} {label}" if len(ctx.scope) > 1 else label
+
+    def _cite(self, n: Notice, p: WorkPoint, quote: str, score: float) -> Citation:
+        return Citation(doc=n.doc, point=p, quote=quote, score=score, file=n.file)
+
+    def _cites_for(self, entries: list[tuple[Notice, WorkPoint, float]], question: str, terms: list[str]) -> list[Citation]:
+        top = entries[0][2]
+        cites = []
+        for i, (n, p, s) in enumerate(entries[:CITE_MAX]):
+            if i and s < top - CITE_MARGIN:
+                break
+            cites.append(self._cite(n, p, self._quote(p, question, terms), s))
+        return cites
+
+    def _quote(self, p: WorkPoint, question: str, terms: list[str]) -> str:
+        """The sentence of a work point that shares most words with the question (its title if none)."""
+        sents = sentences(p.text.replace("\n", ""))
+        if not sents:
+            return p.title
+        scored = [(sum(len(t) for t in terms if t in s), -i, s) for i, s in enumerate(sents)]
+        best = max(scored)
+        return best[2] if best[0] > 0 else sents[0]
+
+    def _scope_words(self, ctx: _Ctx) -> set[str]:
+        """Words that only name the notice (its place, its year): they say nothing about the topic."""
+        words = set()
+        for n in ctx.scope:
+            place = locality(n.doc.issuer)
+            if place:
+                words |= {place, place + "市"}
+            if n.doc.year:
+                words.add(str(n.doc.year))
+        return words
+
+
+_ROLE_LABEL = {"牵头": "牵头单位", "负责": "负责单位", "责任": "责任单位", "配合": "配合单位", "参与": "参与单位", "指导": "指导单位"}
+_ROLE_EN = {"牵头": "lead", "负责": "responsible", "责任": "responsible", "配合": "supporting", "参与": "participating", "指导": "guiding"}
+_CUE_WORD = re.compile(r"^(哪些|什么|工作|任务|涉及|关于|有关|分别|牵头|负责|部门|单位|由谁|谁|方面|内容|措施|事项|which|what|tasks?|work|concern\w*|involv\w*)$")
+_SCOPE_WORD = re.compile(r"^\d{4}$|^\d{4}年$")
+_DELIM = re.compile(r"[，,；;。：:（）()]")
+
+
+def _tasks(n: Notice) -> list[WorkPoint]:
+    """A notice's numbered tasks: its work points of the most common numbering style."""
+    styles: dict[str, list[WorkPoint]] = defaultdict(list)
+    for p in n.items:
+        if p.item == "导语":
+            continue
+        style = "arabic" if p.item.isdigit() else "article" if p.item.endswith("条") else "paren" if p.item.startswith("（") else "cn"
+        styles[style].append(p)
+    return max(styles.values(), key=len) if styles else []
+
+
+def _label_number(label: str) -> int | None:
+    from assistant.parse.structure import _cn_to_int
+
+    core = label.strip("（）()第条")
+    if core.isdigit():
+        return int(core)
+    return _cn_to_int(core) if core else None
+
+
+def _notices_of(entry) -> list[Notice]:
+    return [n for pts in entry.points.values() for n, _ in pts]
+
+
+def _first_sentences(text: str, k: int) -> str:
+    return "".join(sentences(text.replace("\n", ""))[:k])
+
+
+def _coverage(terms: list[str], p: WorkPoint | None, text: str | None = None) -> float:
+    """Share of the question's content characters (by word) that the text contains."""
+    if not terms:
+        return 1.0
+    text = text if text is not None else p.text + " ".join(p.path) + " ".join(p.units)
+    text = text.lower()
+    total = sum(len(t) for t in terms)
+    return sum(len(t) for t in terms if t in text) / total
+
+
+def _target_window(text: str, t: Target) -> str:
+    """The words around a figure: back to the previous figure or clause break, on to the next break."""
+    i = text.find(t.text)
+    if i < 0:
+        return ""
+    start = max(text.rfind(c, 0, i) for c in "，,；;。、") + 1
+    prev_fig = max((m.end() for m in re.finditer(r"\d+(?:\.\d+)?[%‰]?[\u4e00-\u9fa5]{0,2}", text[start:i])), default=0)
+    start = start + prev_fig if prev_fig and start + prev_fig < i else start
+    end = i + len(t.text)
+    m = _DELIM.search(text, end)
+    stop = m.start() if m else len(text)
+    nxt = text.find("、", end)
+    if 0 <= nxt < stop:
+        stop = nxt
+    return text[start:stop]
+
+
+def _head_is_modifier(terms: list[str], window: str) -> bool:
+    """The question's last word stands in the window only as a modifier of another noun (GDP in GDP用水量)."""
+    import jieba.posseg as pseg
+
+    if not terms:
+        return False
+    head = terms[-1]
+    i = window.lower().rfind(head)
+    if i < 0:
+        return False
+    after = window[i + len(head):]
+    words = [(w, f) for w, f in pseg.lcut(after) if w.strip()]
+    if not words:
+        return False
+    word, flag = words[0]
+    return flag.startswith("n") and word not in "".join(terms) and not re.match(r"\d", word)
+
+
+def as_float(x: np.floating) -> float:
+    return float(x)

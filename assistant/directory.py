@@ -1,0 +1,103 @@
+"""Who does what: every unit named in the indexed notices, with the work points it holds by role.
+
+Unit names are looked up by :func:`~assistant.parse.units.unit_key`, so 海东市工业园区管委会 and
+海东工业园区管委会 are one unit and a misprint such as 市省自然资源规划局 joins its unit,
+while answers keep printing the names as the notices print them. A question may name a unit
+loosely (林草局, 自然资源局): :meth:`UnitDirectory.find` matches the longest key it contains,
+then a key whose characters cover the named word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from assistant.parse.units import locality, merge_misprints, unit_key
+from assistant.records import Notice, WorkPoint
+
+#: Collective names ("各县区人民政府", "市政府有关部门") are not one unit a person would ask about.
+_COLLECTIVE = re.compile(r"^(各|相关|有关|其他)|有关部门|有关单位|各有关")
+_SUFFIX_END = re.compile(r"(局|委|办|厅|部|署|院|行|会|中心|政府)")
+
+
+@dataclass
+class UnitEntry:
+    """One unit: the names it is printed under and its work points by role."""
+
+    key: str
+    place: str = ""
+    names: list[str] = field(default_factory=list)
+    points: dict[str, list[tuple[Notice, WorkPoint]]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def name(self) -> str:
+        """The name printed most often."""
+        return max(self.names, key=self.names.count) if self.names else self.key
+
+    def count(self, roles: tuple[str, ...] | None = None) -> int:
+        return sum(len(v) for r, v in self.points.items() if roles is None or r in roles)
+
+
+class UnitDirectory:
+    """Every unit of a set of notices, looked up by loose name."""
+
+    def __init__(self, notices: list[Notice]) -> None:
+        # Keyed by (place, key): a city's 市发展改革委 is not the national 发展改革委.
+        self.units: dict[tuple[str, str], UnitEntry] = {}
+        raw: list[tuple[str, str, str, str, Notice, WorkPoint]] = []
+        for notice in notices:
+            place = locality(notice.doc.issuer)
+            for point in notice.items:
+                for name, role in point.roles.items():
+                    raw.append((place, unit_key(name, place), name, role, notice, point))
+        merged = {p: merge_misprints({k for q, k, *_ in raw if q == p}) for p in {r[0] for r in raw}}
+        for place, key, name, role, notice, point in raw:
+            key = merged[place].get(key, key)
+            entry = self.units.setdefault((place, key), UnitEntry(key, place))
+            entry.names.append(name)
+            if (notice, point) not in entry.points[role]:
+                entry.points[role].append((notice, point))
+        self._by_key: dict[str, list[UnitEntry]] = defaultdict(list)
+        for entry in self.units.values():
+            self._by_key[entry.key].append(entry)
+        self._keys = sorted(self._by_key, key=len, reverse=True)
+
+    def find(self, text: str) -> list[UnitEntry]:
+        """Units a text names, longest names first; collective names only when spelled out in full."""
+        found: list[UnitEntry] = []
+        rest = text
+        for key in self._keys:
+            if len(key) >= 2 and key in rest and (not _COLLECTIVE.search(key) or key in text):
+                found += self._by_key[key]
+                rest = rest.replace(key, " ")
+        if found:
+            return found
+        # A loose name: a word ending like a unit name whose characters, in order, spell most of a key.
+        for m in _SUFFIX_END.finditer(text):
+            end = m.end()
+            best, best_cover = None, 0.0
+            for start in range(max(0, end - 9), end - 2):
+                word = re.sub(r"^(市|省|县|区)", "", text[start:end])
+                for key in self._keys:
+                    if key[-1] == word[-1] and not _COLLECTIVE.search(key):
+                        cover = _cover(word, key)
+                        if cover > best_cover or (cover == best_cover and best and len(key) < len(best)):
+                            best, best_cover = key, cover
+            if best and best_cover >= 0.8:
+                found += [e for e in self._by_key[best] if e not in found]
+        return found
+
+    def roles_of(self, entry: UnitEntry) -> list[str]:
+        """Roles the unit holds, strongest first."""
+        order = ["牵头", "负责", "责任", "配合", "参与", "指导"]
+        return sorted(entry.points, key=lambda r: order.index(r) if r in order else len(order))
+
+
+def _cover(word: str, key: str) -> float:
+    """Share of the word's characters, in order, found in the key (a loose abbreviation match)."""
+    i = 0
+    for c in key:
+        if i < len(word) and c == word[i]:
+            i += 1
+    return i / len(word) if len(word) >= 3 and i == len(word) or i >= 4 else 0.0
