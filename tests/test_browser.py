@@ -1,0 +1,293 @@
+"""The app as a person uses it: `python app.py` on a free port, driven in headless chromium.
+
+Debian's chromium (``/usr/bin/chromium``, installed by ``.ci/run``) through Playwright for Python;
+Playwright's own browser download is not used. Screenshots of each screen go to
+``tests/artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED
+from test_ui import EVIL, WATER, make_docx
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+SHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+START_TIMEOUT = 240  # first start may convert the model and embeds the seed notice on two cores
+ANSWER_TIMEOUT = 60_000  # ms
+BOT = "#chatbot [data-testid='bot']"
+#: Every JavaScript dialog the page opens (an executed alert(1) would land here).
+DIALOGS: list[str] = []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[tuple[str, Path]]:
+    """`python app.py` over a tmp corpus (the seed and a notice full of HTML) and a tmp index.
+
+    Depends on ``embedder`` so that the one-time model conversion happens before the app starts.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does")
+    root = tmp_path_factory.mktemp("app")
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    (corpus / "evil.txt").write_text(EVIL, encoding="utf-8")
+    port = free_port()
+    log = open(root / "app.log", "w+", encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--corpus", str(corpus), "--index", str(index), "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"app.py did not answer at {url} within {START_TIMEOUT}s:\n{log.read()[-3000:]}")
+            time.sleep(0.5)
+        log.seek(0)
+        startup = log.read()
+        assert "embedding" in startup and "work points from 2 notices" in startup  # progress shown before launch
+        yield url, corpus
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: tuple[str, Path], browser):
+    """One page for the module, with every JavaScript dialog recorded (none may fire)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    pg = context.new_page()
+    pg.on("dialog", lambda d: (DIALOGS.append(d.message), d.dismiss()))
+    pg.set_default_timeout(30_000)
+    pg.goto(server[0])
+    pg.wait_for_selector("#question textarea")
+    yield pg
+    context.close()
+
+
+def ask(page, question: str) -> None:
+    """Type a question, send it, and wait for the reply."""
+    before = page.locator(BOT).count()
+    page.fill("#question textarea", question)
+    page.click("#send")
+    page.wait_for_function(f"n => document.querySelectorAll({BOT!r}).length > n", arg=before, timeout=ANSWER_TIMEOUT)
+
+
+def last_reply(page) -> str:
+    return page.locator(BOT).last.inner_text()
+
+
+def shot(page, name: str, top: bool = True) -> None:
+    """Save a screenshot of the window, scrolled to the top of the page unless ``top`` is off."""
+    if top:
+        page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=SHOTS / f"{name}.png")
+
+
+def pick(page, dropdown: str, option: str) -> None:
+    """Choose the option whose label matches ``option`` in a Gradio dropdown."""
+    page.locator(f"{dropdown} input").click()
+    page.get_by_role("option", name=re.compile(option)).first.click()
+    page.get_by_role("listbox").wait_for(state="detached")
+
+
+def test_chat_answers_who_leads_the_water_work_with_citation_cards(page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="问答").click()
+    ask(page, WATER)
+    expect(page.locator('#citations .cite-card[data-item="54"]')).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    expect(page.locator('#citations .cite-card[data-item="13"]')).to_have_count(1)
+    reply = last_reply(page)
+    assert "市水务局" in reply and "市生态环境局" in reply
+    card = page.locator('#citations .cite-card[data-item="13"]')
+    expect(card).to_contain_text("第13项")
+    expect(card).to_contain_text("东政办〔2019〕138号")
+    expect(card).to_contain_text("市水务局")
+    card.scroll_into_view_if_needed()  # inside the cards panel
+    page.locator("#chatbot [data-testid='user']").last.scroll_into_view_if_needed()  # the question, then the answer
+    shot(page, "chat")
+
+
+def test_clicking_an_example_asks_it(page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="市林草局牵头哪些工作？").click()
+    expect(page.locator("#citations .cite-card")).to_have_count(6, timeout=ANSWER_TIMEOUT)
+    assert "市林草局" in last_reply(page)
+
+
+def test_a_question_the_notices_do_not_cover_is_told_so(page) -> None:
+    from playwright.sync_api import expect
+
+    ask(page, "火星探测计划是什么？")
+    expect(page.locator(BOT).last).to_contain_text("没有涉及", timeout=ANSWER_TIMEOUT)
+    shot(page, "chat-not-covered")
+
+
+def test_html_in_a_notice_shows_as_text_and_runs_nothing(page) -> None:
+    from playwright.sync_api import expect
+
+    ask(page, "测政办〔2020〕7号第1项是什么？")
+    card = page.locator('#citations .cite-card[data-item="1"]')
+    expect(card).to_contain_text("<script>alert(1)</script>", timeout=ANSWER_TIMEOUT)
+    expect(card).to_contain_text("<img src=x onerror=alert(1)>")
+    assert "<script>alert(1)</script>" in last_reply(page)
+    assert page.locator("#citations script, #chatbot script").count() == 0
+    assert page.locator('img[src="x"]').count() == 0
+    shot(page, "chat-escaped")
+    page.get_by_role("tab", name="浏览通知").click()
+    pick(page, "#notice-pick", "测政办")
+    expect(page.locator("#notice-view")).to_contain_text("<script>alert(1)</script>")
+    page.wait_for_timeout(500)  # an onerror handler would fire on load
+    assert page.locator('img[src="x"]').count() == 0
+    assert DIALOGS == []
+
+
+def test_browse_shows_the_59_tasks_of_the_haidong_notice(page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="浏览通知").click()
+    pick(page, "#notice-pick", "东政办〔2019〕138号")
+    expect(page.locator("#notice-view #task-count")).to_contain_text("59 项编号任务")
+    rows = page.locator("#notice-view tr.point-row")
+    numbers = [n for n in rows.evaluate_all("rs => rs.map(r => r.dataset.item)") if n.isdigit()]
+    assert [int(n) for n in numbers] == list(range(1, 60))
+    shot(page, "browse-notice")
+    row = page.locator('#notice-view tr.point-row[data-item="13"]')
+    row.locator("summary").click()
+    expect(row.locator(".point-text")).to_contain_text("引大济湟西干渠")
+    row.scroll_into_view_if_needed()
+    shot(page, "browse-notice-task13", top=False)
+
+
+def test_department_view_of_the_forestry_bureau_with_downloads(page, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="部门职责").click()
+    pick(page, "#unit-pick", "^市林草局")
+    expect(page.locator("#department-name")).to_have_text("市林草局")
+    expect(page.locator('#unit-view tr.point-row[data-role="牵头"]')).to_have_count(6)
+    expect(page.locator('#unit-view .count-box[data-role="牵头"]')).to_contain_text("6")
+    shot(page, "department")
+    with page.expect_download() as download:
+        page.click("#download-xlsx")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".xlsx"
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert sum(1 for r in rows if r[0] == "牵头单位") == 6
+    with page.expect_download() as download:
+        page.click("#download-csv")
+    assert download.value.suggested_filename.endswith(".csv")
+
+
+def test_upload_a_docx_notice_then_find_it_in_browse(page, server, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    corpus = server[1]
+    page.get_by_role("tab", name="添加通知").click()
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4 not a notice")
+    page.set_input_files("#upload input[type=file]", str(bad))
+    expect(page.locator("#review .msg-error")).to_contain_text("无法读取")
+    expect(page.locator("#add-button")).to_be_disabled()
+    shot(page, "add-unreadable")
+    assert sorted(p.name for p in corpus.iterdir()) == sorted([SEED.name, "evil.txt"])
+    page.locator("#upload .icon-button-wrapper button").first.click()  # clear the upload
+
+    page.set_input_files("#upload input[type=file]", str(make_docx(tmp_path / "jieshui.docx")))
+    expect(page.locator("#review")).to_contain_text("试政办〔2024〕12号")
+    expect(page.locator("#review")).to_contain_text("市城市节水办")
+    shot(page, "add-review")
+    page.click("#add-button")
+    expect(page.locator("#review .msg-ok")).to_contain_text("已加入", timeout=ANSWER_TIMEOUT)
+    expect(page.locator("#summary")).to_contain_text("3 份通知")
+    assert (corpus / "jieshui.docx").is_file()
+    shot(page, "add-done")
+
+    page.get_by_role("tab", name="浏览通知").click()
+    pick(page, "#notice-pick", "试政办")
+    expect(page.locator("#notice-view #task-count")).to_contain_text("3 项编号任务")
+    expect(page.locator("#notice-view tr.point-row")).to_have_count(3)
+    shot(page, "browse-added")
+
+
+def test_eight_questions_at_once_through_the_api(server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    questions = [
+        WATER, "市林草局牵头哪些工作？", "第13项由谁牵头？", "城市生活垃圾无害化处理率要达到多少？",
+        "残膜回收率要达到多少？", "再生水利用率要达到多少？", "第54项是什么？", "火星探测计划是什么？",
+    ]
+    client = Client(server[0], verbose=False)
+    started = time.monotonic()
+    with ThreadPoolExecutor(len(questions)) as pool:
+        results = list(pool.map(lambda q: client.predict(q, [], [], None, api_name="/respond"), questions))
+    elapsed = time.monotonic() - started
+    replies = []
+    for question, (history, cards, box) in zip(questions, results, strict=True):
+        assert history[-1]["role"] == "assistant" and box == "" and cards, question
+        content = history[-1]["content"]  # the API sends [{"type": "text", "text": ...}]
+        replies.append(content if isinstance(content, str) else "".join(c.get("text", "") for c in content))
+    assert all(replies)
+    assert "市水务局" in replies[0] and "市生态环境局" in replies[0]
+    assert "没有涉及" in replies[-1]
+    answer = client.predict("第13项由谁牵头？", [], None, api_name="/ask")
+    assert answer["found"] and answer["citations"][0]["item"] == "13"
+    assert elapsed < 120
