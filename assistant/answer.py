@@ -124,7 +124,10 @@ class Assistant:
         if unit:
             keep = {id(p) for e in self.directory.find(unit) for pts in e.points.values() for _, p in pts}
             scope = [Notice(n.doc, [p for p in n.items if id(p) in keep], n.file) for n in scope]
-        ctx = _Ctx(q, scope, self.searcher.index.tokenizer.words_of(text))
+        if q.doc_number and len(scope) < len(self.notices):
+            # The 文号 has done its work by choosing the notice; its characters are not the topic.
+            q.text = q.text.replace(q.doc_number, " ").strip() or q.text
+        ctx = _Ctx(q, scope, self.searcher.index.tokenizer.words_of(q.text))
         for handler in (self._meta, self._task_number, self._unit_list, self._section, self._topic):
             answer = handler(ctx)
             if answer is not None:
@@ -178,7 +181,7 @@ class Assistant:
                 if d.published:
                     parts.append(f"{'Published' if q.english else '发布日期'}: **{d.published}**")
             if q.count:
-                tasks = _tasks(n)
+                tasks = n.tasks
                 parts.append(f"**{len(tasks)}** {'numbered tasks' if q.english else '项任务'}")
             lines.append(f"《{d.title}》: " + ("; " if q.english else "；").join(parts))
         return Answer("", "\n\n".join(lines), True, cites, kind="meta")
@@ -190,12 +193,12 @@ class Assistant:
             return None
         found: list[Entry] = []
         for n in ctx.scope:
-            for p in _tasks(n):
+            for p in n.tasks:
                 if _label_number(p.item) == q.task_number:
                     found.append((n, p))
                     break
         if not found:
-            top = max((len(_tasks(n)) for n in ctx.scope), default=0)
+            top = max((len(n.tasks) for n in ctx.scope), default=0)
             msg = (
                 f"The indexed notices have no task {q.task_number} (they number tasks up to {top})."
                 if q.english
@@ -280,37 +283,46 @@ class Assistant:
         members: list[tuple[float, Notice, WorkPoint]] = []
         for n in ctx.scope:
             for p in n.items:
+                if p.item == "导语" and n.tasks:
+                    continue  # the preamble introduces the notice; it is not one of its work points
                 words = self._words[self._row[id(p)]]
                 if all(words & senses[t] for t in terms):
                     members.append((float(dense[self._row[id(p)]]), n, p))
         if not members:
             return None
-        by_lead: dict[str, list[tuple[float, Notice, WorkPoint]]] = defaultdict(list)
-        for s, n, p in sorted(members, key=lambda m: -m[0]):
-            by_lead["、".join(p.lead) or ("(no lead unit printed)" if q.english else "（未列牵头单位）")].append((s, n, p))
+        # Notices in order of their best match; within a notice, lead units with most work points first.
+        by_notice: dict[int, list[tuple[float, Notice, WorkPoint]]] = defaultdict(list)
+        for m in sorted(members, key=lambda m: -m[0]):
+            by_notice[id(m[1])].append(m)
+        none = "(no lead unit printed)" if q.english else "（未列牵头单位）"
         lines = [
             f"**{len(members)}** work points concern this, by lead unit:" if q.english
             else f"共 **{len(members)}** 项工作涉及，按牵头单位："
         ]
         cites: list[Citation] = []
-        for lead, group in sorted(by_lead.items(), key=lambda kv: -len(kv[1])):
-            lines.append(f"- **{lead}**（{len(group)}）：" if not q.english else f"- **{lead}** ({len(group)}):")
-            for s, n, p in group:
-                quote = self._quote(p, q.text, terms)
-                cites.append(self._cite(n, p, quote, s))
-                lines.append(f"  - {self._ref(n, p, ctx)} {p.title} [{len(cites)}]")
+        for group in by_notice.values():
+            n = group[0][1]
+            if len(by_notice) > 1:
+                lines.append(f"\n《{n.doc.title}》{n.doc.number}（{len(group)}）" if not q.english else
+                             f"\n{n.doc.number or n.doc.title} ({len(group)})")
+            by_lead: dict[str, list[tuple[float, Notice, WorkPoint]]] = defaultdict(list)
+            for m in sorted(group, key=lambda m: n.items.index(m[2])):
+                by_lead["、".join(m[2].lead) or none].append(m)
+            for lead, items in sorted(by_lead.items(), key=lambda kv: (kv[0] == none, -len(kv[1]))):
+                lines.append(f"- **{lead}**（{len(items)}）：" if not q.english else f"- **{lead}** ({len(items)}):")
+                for s_, _, p in items:
+                    cites.append(self._cite(n, p, self._quote(p, q.text, terms), s_))
+                    lines.append(f"  - {p.ref} {p.title} [{len(cites)}]")
         return Answer("", "\n".join(lines), True, cites, kind="topic")
 
     # ------------------------------------------------------------------ retrieval answers
     def _retrieve(self, ctx: _Ctx) -> Answer:
         q = ctx.q
-        allowed = {id(n) for n in ctx.scope}
+        allowed = {id(p) for n in ctx.scope for p in n.items}
         if q.collective:
             # "各项任务完成情况报送到哪里" asks about the notice's own requirements, not one task.
-            outside = {id(p) for n in ctx.scope for p in n.items} - {id(p) for n in ctx.scope for p in _tasks(n)}
-            hits = self.searcher.search(q.text, k=10, where=lambda n, p: id(n) in allowed and id(p) in outside)
-        else:
-            hits = self.searcher.search(q.text, k=10, where=lambda n, p: id(n) in allowed)
+            allowed -= {id(p) for n in ctx.scope for p in n.tasks}
+        hits = self.searcher.search(q.text, k=10, where=lambda n, p: id(p) in allowed)
         if not hits:
             return self._not_covered(ctx, [])
         # A question about all the tasks is about the notice itself, like 文号 or dates: answered
@@ -485,17 +497,6 @@ _ROLE_EN = {"牵头": "lead", "负责": "responsible", "责任": "responsible", 
 _CUE_WORD = re.compile(r"^(哪些|什么|工作|任务|涉及|关于|有关|分别|牵头|负责|部门|单位|由谁|谁|方面|内容|措施|事项|which|what|tasks?|work|concern\w*|involv\w*)$")
 _SCOPE_WORD = re.compile(r"^\d{4}$|^\d{4}年$")
 _DELIM = re.compile(r"[，,；;。：:（）()]")
-
-
-def _tasks(n: Notice) -> list[WorkPoint]:
-    """A notice's numbered tasks: its work points of the most common numbering style."""
-    styles: dict[str, list[WorkPoint]] = defaultdict(list)
-    for p in n.items:
-        if p.item == "导语":
-            continue
-        style = "arabic" if p.item.isdigit() else "article" if p.item.endswith("条") else "paren" if p.item.startswith("（") else "cn"
-        styles[style].append(p)
-    return max(styles.values(), key=len) if styles else []
 
 
 def _label_number(label: str) -> int | None:

@@ -105,6 +105,25 @@ class Notice:
     items: list[WorkPoint]
     file: str = ""
 
+    @property
+    def tasks(self) -> list[WorkPoint]:
+        """The numbered tasks: work points of the notice's most common numbering style (no 导语).
+
+        The Haidong notice has 59 (1–59) besides its four 工作要求 (（一）–（四）).
+        """
+        styles: dict[str, list[WorkPoint]] = {}
+        for p in self.items:
+            if p.item == "导语":
+                continue
+            style = (
+                "arabic" if p.item.isdigit()
+                else "article" if p.item.endswith("条")
+                else "paren" if p.item.startswith(("（", "("))
+                else "other"
+            )
+            styles.setdefault(style, []).append(p)
+        return max(styles.values(), key=len) if styles else []
+
     def to_dict(self) -> dict[str, Any]:
         return {"doc": self.doc.to_dict(), "items": [w.to_dict() for w in self.items]}
 

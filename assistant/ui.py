@@ -102,18 +102,6 @@ def notice_label(notice: Notice) -> str:
     return f"{notice.doc.number} {notice.doc.title}".strip() if notice.doc.number else notice.doc.title
 
 
-def numbered_tasks(notice: Notice) -> list[WorkPoint]:
-    """The notice's numbered tasks: work points of its most common numbering style (no 导语)."""
-    styles: dict[str, list[WorkPoint]] = {}
-    for p in notice.items:
-        if p.item == "导语":
-            continue
-        style = "arabic" if p.item.isdigit() else "article" if p.item.endswith("条") else (
-            "paren" if p.item.startswith(("（", "(")) else "other")
-        styles.setdefault(style, []).append(p)
-    return max(styles.values(), key=len) if styles else []
-
-
 # ---------------------------------------------------------------------------------------- chat
 def answer_markdown(answer: Answer) -> str:
     """The core's Markdown answer with any HTML in it escaped, so the chatbot shows it as text."""
@@ -204,7 +192,7 @@ def notice_meta_html(notice: Notice) -> str:
         ("文件", notice.file or d.source or "—"),
     ]
     table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    tasks = len(numbered_tasks(notice))
+    tasks = len(notice.tasks)
     units = UnitDirectory([notice]).units
     counts = (
         f'<div class="counts"><div class="count-box" id="task-count"><b>{tasks}</b> 项编号任务</div>'

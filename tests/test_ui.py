@@ -20,7 +20,6 @@ from assistant.ui import (
     highlight,
     notice_html,
     notice_table,
-    numbered_tasks,
     open_assistant,
     render_citations,
     review_html,
@@ -160,7 +159,7 @@ def test_notice_table_has_the_59_numbered_tasks(app: PolicyApp) -> None:
     rows = notice_table(notice)
     numbered = [r for r in rows if r[0].isdigit()]
     assert [int(r[0]) for r in numbered] == list(range(1, 60))
-    assert len(numbered_tasks(notice)) == 59
+    assert len(notice.tasks) == 59
     row13 = next(r for r in rows if r[0] == "13")
     assert row13[1] == "持续完善水利基础设施建设" and row13[2] == "市水务局"
     view = app.browse_notice(notice.file)
