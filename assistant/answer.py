@@ -128,7 +128,7 @@ class Assistant:
             # The 文号 has done its work by choosing the notice; its characters are not the topic.
             q.text = q.text.replace(q.doc_number, " ").strip() or q.text
         ctx = _Ctx(q, scope, self.searcher.index.tokenizer.words_of(q.text))
-        for handler in (self._meta, self._task_number, self._unit_list, self._section, self._topic):
+        for handler in (self._compare, self._meta, self._task_number, self._unit_list, self._section, self._topic):
             answer = handler(ctx)
             if answer is not None:
                 answer.question = question
@@ -147,7 +147,7 @@ class Assistant:
             named = [n for n in notices if n.doc.number == q.doc_number]
             if named:
                 return named
-        if q.year and len({n.doc.year for n in notices}) > 1:
+        if q.year and len({n.doc.year for n in notices}) > 1 and not q.compare:
             named = [n for n in notices if n.doc.year == q.year]
             if named:
                 notices = named
@@ -156,6 +156,81 @@ class Assistant:
         if named_places and len(places) > 1 or named_places and len(places) < len(notices):
             notices = [n for n in notices if locality(n.doc.issuer) in named_places] or notices
         return notices
+
+    # ------------------------------------------------------------------ two editions of a notice
+    def _compare(self, ctx: _Ctx) -> Answer | None:
+        """What changed between two editions: from the alignment of :mod:`assistant.compare`."""
+        q = ctx.q
+        if not q.compare:
+            return None
+        pair = self._editions(ctx.scope, q.years)
+        if pair is None:
+            return None if len(q.years) < 2 and not re.search(r"新增|删去|今年|去年|上年", q.text) else Answer(
+                "",
+                "The indexed notices hold no two editions of one notice to compare." if q.english
+                else "所索引的通知中没有同一份通知的两个年度版本，无法比较。",
+                False, kind="compare")
+        from assistant.compare import compare_notices
+
+        a, b = pair
+        vectors = self.searcher.index.embeddings
+        cmp = compare_notices(a, b, *(vectors[[self._row[id(p)] for p in n.items]] for n in (a, b)))
+        # Confine to a department or a topic when the question names one.
+        units = self.directory.find(q.text)
+        unit_points = {id(p) for e in units for pts in e.points.values() for _, p in pts}
+        terms = [w for w in ctx.words if not _CUE_WORD.search(w) and not _COMPARE_WORD.search(w)
+                 and w not in self._scope_words(ctx) and not any(w in e.key or e.key in w for e in units)]
+        senses = {t: self._sense_words(t, [a, b]) for t in terms}
+
+        def keep(*points: WorkPoint) -> bool:
+            if units and not any(id(p) in unit_points for p in points):
+                return False
+            return all(any(self._words[self._row[id(p)]] & senses[t] for p in points) for t in terms)
+
+        changed = [c for c in cmp.changed if keep(c.a, c.b)]
+        new = [x for x in cmp.new if keep(x.point) and x.point.item != "导语"]
+        dropped = [x for x in cmp.dropped if keep(x.point) and x.point.item != "导语"]
+        only_new = bool(re.search(r"新增|新加|what(?:'s| is) new", q.text)) and not re.search(r"删|取消|不再|变化", q.text)
+        only_dropped = bool(re.search(r"删去|删除|去掉|取消|不再|dropped", q.text)) and not re.search(r"新增|变化", q.text)
+        if only_new:
+            changed, dropped = [], []
+        if only_dropped:
+            changed, new = [], []
+        name_a, name_b = a.doc.number or a.doc.title, b.doc.number or b.doc.title
+        lines = [f"{name_a}（{a.doc.year}） → {name_b}（{b.doc.year}）："
+                 f"有变化 **{len(changed)}** 项，新增 **{len(new)}** 项，删去 **{len(dropped)}** 项。"]
+        cites: list[Citation] = []
+        for c in changed:
+            cites += [self._cite(b, c.b, c.differences[0].quote_b or c.b.title, c.similarity),
+                      self._cite(a, c.a, c.differences[0].quote_a or c.a.title, c.similarity)]
+            diffs = "；".join(f"{_FIELD_LABEL.get(d.field, d.field)} {d.old} → {d.new}" for d in c.differences)
+            lines.append(f"- {c.a.ref} → {c.b.ref}「{c.b.title}」：{diffs} [{len(cites) - 1}][{len(cites)}]")
+        for heading, items, notice in (("新增", new, b), ("删去", dropped, a)):
+            if items:
+                lines.append(f"\n**{heading}**：")
+            for x in items:
+                cites.append(self._cite(notice, x.point, x.point.title, 1.0))
+                lead = f"（牵头单位：{'、'.join(x.point.lead)}）" if x.point.lead else ""
+                lines.append(f"- {x.point.ref}「{x.point.title}」{lead} [{len(cites)}]")
+        return Answer("", "\n".join(lines), True, cites, kind="compare")
+
+    def _editions(self, scope: list[Notice], years: list[int]) -> tuple[Notice, Notice] | None:
+        """The two editions a comparison question means: the years it names, else the latest two of a family."""
+        from assistant.compare import same_family
+
+        if len(years) >= 2:
+            picked = [next((n for n in scope if n.doc.year == y), None) for y in sorted(set(years))[:2]]
+            if all(picked) and same_family(picked[0], picked[1]):
+                return picked[0], picked[1]
+            return None
+        best: tuple[Notice, Notice] | None = None
+        for b in scope:
+            for a in scope:
+                if a is not b and a.doc.year and b.doc.year and a.doc.year < b.doc.year and same_family(a, b):
+                    if not years or b.doc.year in years:
+                        if best is None or (b.doc.year, a.doc.year) > (best[1].doc.year, best[0].doc.year):
+                            best = (a, b)
+        return best
 
     # ------------------------------------------------------------------ the notice itself
     def _meta(self, ctx: _Ctx) -> Answer | None:
@@ -496,6 +571,8 @@ _ROLE_LABEL = {"牵头": "牵头单位", "负责": "负责单位", "责任": "�
 _ROLE_EN = {"牵头": "lead", "负责": "responsible", "责任": "responsible", "配合": "supporting", "参与": "participating", "指导": "guiding"}
 _CUE_WORD = re.compile(r"^(哪些|什么|工作|任务|涉及|关于|有关|分别|牵头|负责|部门|单位|由谁|谁|方面|内容|措施|事项|which|what|tasks?|work|concern\w*|involv\w*)$")
 _SCOPE_WORD = re.compile(r"^\d{4}$|^\d{4}年$")
+_COMPARE_WORD = re.compile(r"^(相比|对比|比较|变化|新增|删去|删除|去掉|取消|不再|今年|去年|上年|和|与|年|调整)$")
+_FIELD_LABEL = {"targets": "目标", "lead": "牵头单位", "responsible": "责任单位", "title": "标题"}
 _DELIM = re.compile(r"[，,；;。：:（）()]")
 
 

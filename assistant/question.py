@@ -32,6 +32,12 @@ TASK_NO = re.compile(rf"第\s*([\d{CN_NUM}]+)\s*(项|条|点|个)|(?:task|item|p
 #: The notice's tasks taken together: a question about reporting or deadlines for all of them.
 COLLECTIVE = re.compile(r"各项(工作)?任务|全部任务|所有任务|工作任务完成|任务完成情况|完成情况.{0,6}(报|交|送)|all (?:the )?tasks", re.I)
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+#: A question about how one edition of a notice differs from another.
+COMPARE = re.compile(
+    r"相比|对比|比较|较上年|与上年|比去年|和去年|今年新增|新增了|新增的|新加|删去|删除|去掉|取消了|不再|"
+    r"有什么变化|有哪些变化|有何变化|变化了|调整了哪些|what(?:'s| is) new|compared|changed|dropped",
+    re.I,
+)
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -54,6 +60,8 @@ class Question:
     doc_number: str = ""
     roles: list[str] = field(default_factory=list)
     collective: bool = False
+    compare: bool = False
+    years: list[int] = field(default_factory=list)
 
 
 def read_question(text: str) -> Question:
@@ -82,4 +90,6 @@ def read_question(text: str) -> Question:
         doc_number=re.sub(r"\s+", "", doc.group(0)) if doc else "",
         roles=[role for word, role in ROLE_WORDS.items() if word in text],
         collective=bool(COLLECTIVE.search(text)),
+        compare=bool(COMPARE.search(text)),
+        years=[int(y) for y in YEAR.findall(text)],
     )

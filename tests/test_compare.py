@@ -297,3 +297,27 @@ def test_cli_compare(family_index, capsys):
     assert capsys.readouterr().out.splitlines()[1].startswith("对应61项")
     assert main(["compare", "2019", "nothing", "--index", str(family_index)]) == 1
     assert "name one by its 文号" in capsys.readouterr().err
+
+
+def test_comparison_questions_in_the_chat_are_answered_from_the_alignment(family_index, embedder):
+    """Chat questions that ask what changed: cited on both sides, confined to a topic or a department."""
+    from assistant.answer import Assistant
+    from assistant.index import load_index
+    from assistant.search import Searcher
+
+    assistant = Assistant(searcher=Searcher(load_index(family_index), embedder))
+    new = assistant.ask("今年新增了哪些任务")
+    assert new.kind == "compare" and new.found
+    assert [c.point.title for c in new.citations] == ["推进新能源项目建设", "开展城市噪声污染防治"]
+    assert all(c.doc.year == 2020 for c in new.citations)
+
+    water = assistant.ask("2020年和2019年相比，涉及水的工作有什么变化")
+    assert "7亿立方米 → 6.8亿立方米" in water.answer
+    assert "87%" not in water.answer  # 残膜回收率 is not about water
+    years = {(c.point.title, c.doc.year) for c in water.citations}
+    assert ("扎实推进国家节水行动计划", 2019) in years and ("扎实推进国家节水行动计划", 2020) in years
+
+    forestry = assistant.ask("市林草局的工作有什么变化")
+    assert "牵头单位 市林草局 → 市自然资源规划局" in forestry.answer
+    assert "全面推进湟水规模化林场建设项目" in forestry.answer  # dropped, led by 市林草局
+    assert "残膜" not in forestry.answer
