@@ -136,6 +136,18 @@ class Notice:
         )
 
 
+def _where(doc: NoticeInfo, point: WorkPoint) -> dict[str, Any]:
+    """Which notice and work point a hit or citation is: the fields both print."""
+    return {
+        "doc": {"number": doc.number, "title": doc.title, "year": doc.year},
+        "item": point.item,
+        "path": point.path,
+        "title": point.title,
+        "lead": point.lead,
+        "responsible": point.responsible,
+    }
+
+
 @dataclass
 class Hit:
     """A search result: one work point of one notice, with its score and rank sources."""
@@ -146,16 +158,7 @@ class Hit:
     file: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "doc": {"number": self.doc.number, "title": self.doc.title, "year": self.doc.year},
-            "file": self.file,
-            "item": self.point.item,
-            "path": self.point.path,
-            "title": self.point.title,
-            "lead": self.point.lead,
-            "responsible": self.point.responsible,
-            "score": round(float(self.score), 4),
-        }
+        return {**_where(self.doc, self.point), "file": self.file, "score": round(float(self.score), 4)}
 
 
 @dataclass
@@ -170,12 +173,7 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "doc": {"number": self.doc.number, "title": self.doc.title, "year": self.doc.year},
-            "item": self.point.item,
-            "path": self.point.path,
-            "title": self.point.title,
-            "lead": self.point.lead,
-            "responsible": self.point.responsible,
+            **_where(self.doc, self.point),
             "roles": self.point.roles,
             "text": self.point.text,
             "quote": self.quote,
