@@ -1,9 +1,10 @@
-"""The Gradio app: ask with cited answers, browse notices and departments, add a notice.
+"""The Gradio app: ask with cited answers, browse notices and departments, compare two years, add a notice.
 
 A thin translator like the CLI: every callback reads its inputs, calls the core
 (:class:`~assistant.answer.Assistant`, :class:`~assistant.directory.UnitDirectory`,
-:func:`~assistant.parse.parse_notice`, :func:`~assistant.index.build_index`) and renders what
-comes back. Rendering functions are plain and module level so tests call them directly.
+:func:`~assistant.compare.compare_in_index`, :func:`~assistant.parse.parse_notice`,
+:func:`~assistant.index.build_index`) and renders what comes back with :mod:`assistant.render`.
+The callbacks are methods of :class:`PolicyApp`, so tests call them directly.
 
 Every piece of document text put into HTML goes through :func:`html.escape`, and answer
 Markdown is escaped before the chatbot renders it, so a notice that contains ``<script>`` shows
@@ -28,9 +29,26 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import gradio as gr
 
 from assistant.answer import Assistant
-from assistant.directory import UnitDirectory, UnitEntry
+from assistant.directory import UnitEntry
 from assistant.errors import AssistantError, UnreadableFileError
-from assistant.records import Answer, Citation, Notice, WorkPoint
+from assistant.records import Answer, Notice
+from assistant.render import (
+    COMPARE_HEADERS,
+    CSS,
+    DEPARTMENT_HEADERS,
+    answer_markdown,
+    compare_rows,
+    compare_summary_html,
+    compare_tables_html,
+    department_html,
+    department_rows,
+    esc,
+    message_html,
+    notice_html,
+    notice_label,
+    render_citations,
+    review_html,
+)
 
 if TYPE_CHECKING:
     from assistant.embed import Embedder
@@ -46,240 +64,11 @@ EXAMPLES: tuple[str, ...] = (
 )
 #: File types the parser reads.
 UPLOAD_TYPES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
-ROLE_LABEL = {"牵头": "牵头单位", "负责": "负责单位", "责任": "责任单位", "配合": "配合单位", "参与": "参与单位", "指导": "指导单位"}
-TABLE_HEADERS = ["编号", "标题", "牵头单位", "责任单位", "目标"]
-DEPARTMENT_HEADERS = ["角色", "通知", "文号", "编号", "章节", "标题", "牵头单位", "责任单位"]
 # Concurrent chat answers: the model is shared and the machine may have two cores; the queue holds the rest.
 CHAT_CONCURRENCY = 4
 
-CSS = """
-.gradio-container { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
-.cards-scroll { max-height: 760px; overflow-y: auto; padding-right: 4px; }
-.cards-title { font-weight: 600; margin: 4px 0 8px; }
-.cards-note { color: #92400e; background: #fffbeb; border-radius: 6px; padding: 6px 10px; margin-bottom: 8px; }
-.cite-card { border: 1px solid #d6dde8; border-left: 4px solid #2563eb; border-radius: 8px; padding: 10px 12px;
-  margin-bottom: 10px; background: #fff; color: #111827; line-height: 1.6; }
-.cite-card.related { border-left-color: #9ca3af; }
-.cite-head { font-weight: 600; }
-.cite-n { color: #2563eb; margin-right: 4px; }
-.cite-doc { color: #4b5563; font-size: 0.9em; }
-.cite-path { color: #6b7280; font-size: 0.88em; }
-.cite-units { font-size: 0.92em; margin: 4px 0; }
-.role { display: inline-block; border-radius: 4px; padding: 0 6px; margin-right: 4px; background: #e5e7eb; font-size: 0.85em; }
-.role.lead { background: #dbeafe; color: #1e40af; }
-.cite-text, .point-text { white-space: pre-wrap; font-size: 0.93em; }
-.cite-card mark, .point-text mark { background: #fde68a; color: inherit; padding: 0 1px; }
-.meta-table td, .points-table td, .points-table th, .meta-table th { padding: 4px 8px; vertical-align: top; text-align: left; }
-.meta-table th { color: #4b5563; white-space: nowrap; font-weight: 500; }
-.points-table { width: 100%; border-collapse: collapse; margin-bottom: 14px; table-layout: fixed; }
-.points-table th { background: #f3f4f6; white-space: nowrap; }
-.points-table tr { border-bottom: 1px solid #e5e7eb; }
-.points-table td.num { white-space: nowrap; font-weight: 600; }
-.points-table summary { cursor: pointer; }
-.section-title { margin: 14px 0 6px; font-weight: 600; font-size: 1.02em; }
-.counts { display: flex; gap: 10px; flex-wrap: wrap; margin: 8px 0 12px; }
-.count-box { border: 1px solid #d6dde8; border-radius: 8px; padding: 6px 12px; background: #f9fafb; }
-.count-box b { font-size: 1.25em; color: #1e40af; }
-.msg-ok { color: #065f46; background: #ecfdf5; border-radius: 6px; padding: 8px 12px; }
-.msg-error { color: #991b1b; background: #fef2f2; border-radius: 6px; padding: 8px 12px; }
-.empty { color: #6b7280; }
-"""
 
-
-def esc(text: Any) -> str:
-    """Escape text for HTML (quotes included)."""
-    return html.escape("" if text is None else str(text))
-
-
-# ---------------------------------------------------------------------------------------- labels
-def item_label(point: WorkPoint) -> str:
-    """``第13项`` for a numbered task, else the label as printed (``（二）``, ``第十二条``, ``导语``)."""
-    return f"第{point.item}项" if point.item.isdigit() else point.item
-
-
-def notice_label(notice: Notice) -> str:
-    """``文号 标题`` for a picker."""
-    return f"{notice.doc.number} {notice.doc.title}".strip() if notice.doc.number else notice.doc.title
-
-
-# ---------------------------------------------------------------------------------------- chat
-def answer_markdown(answer: Answer) -> str:
-    """The core's Markdown answer with any HTML in it escaped, so the chatbot shows it as text."""
-    return html.escape(answer.answer, quote=False)
-
-
-def highlight(text: str, quote: str) -> str:
-    """Escaped text with the quoted sentence wrapped in ``<mark>`` (found across line breaks)."""
-    quote = re.sub(r"\s+", "", quote or "")
-    if quote:
-        m = re.search(r"\s*".join(map(re.escape, quote)), text)
-        if m:
-            return f"{esc(text[: m.start()])}<mark>{esc(m.group())}</mark>{esc(text[m.end():])}"
-    return esc(text)
-
-
-def units_html(point: WorkPoint) -> str:
-    """牵头单位 and 责任单位 lines, then any other roles, escaped."""
-    parts = []
-    if point.lead:
-        parts.append(f'<span class="role lead">牵头单位</span>{esc("、".join(point.lead))}')
-    if point.responsible:
-        parts.append(f'<span class="role">责任单位</span>{esc("、".join(point.responsible))}')
-    shown = set(point.lead) | set(point.responsible)
-    others: dict[str, list[str]] = {}
-    for unit, role in point.roles.items():
-        if unit not in shown:
-            others.setdefault(role, []).append(unit)
-    for role, units in others.items():
-        parts.append(f'<span class="role">{esc(ROLE_LABEL.get(role, role))}</span>{esc("、".join(units))}')
-    return "<br>".join(parts) or '<span class="empty">通知未列出责任单位</span>'
-
-
-def citation_card(n: int, c: Citation, *, related: bool = False, open_text: bool = True) -> str:
-    """One card: notice (文号, year), 第N项 and section path, units, full text with the quote marked."""
-    doc = c.doc.number or c.doc.title
-    year = f"（{c.doc.year}年）" if c.doc.year else ""
-    path = " › ".join(c.point.path)
-    return (
-        f'<div class="cite-card{" related" if related else ""}" id="cite-{n}" data-item="{esc(c.point.item)}">'
-        f'<div class="cite-head"><span class="cite-n">[{n}]</span>{esc(item_label(c.point))} {esc(c.point.title)}</div>'
-        f'<div class="cite-doc">{esc(doc)}{esc(year)}</div>'
-        + (f'<div class="cite-path">{esc(path)}</div>' if path else "")
-        + f'<div class="cite-units">{units_html(c.point)}</div>'
-        f'<details{" open" if open_text else ""}><summary>全文</summary>'
-        f'<div class="cite-text">{highlight(c.point.text, c.quote)}</div></details></div>'
-    )
-
-
-def render_citations(answer: Answer | None) -> str:
-    """The cards beside an answer: one per cited work point, numbered as in the answer's markers.
-
-    An answer the notices do not cover gets its related work points, marked as not an answer.
-    """
-    if answer is None:
-        return '<div class="empty">提问后，这里会列出答案引用的工作要点原文。</div>'
-    if answer.citations:
-        cards = "".join(citation_card(i, c, open_text=i <= 5) for i, c in enumerate(answer.citations, 1))
-        title = f'<div class="cards-title">引用的工作要点（{len(answer.citations)}）</div>'
-        return f'{title}<div class="cards-scroll">{cards}</div>'
-    if answer.related:
-        cards = "".join(citation_card(i, c, related=True, open_text=False) for i, c in enumerate(answer.related, 1))
-        return (
-            '<div class="cards-note">所索引的通知没有直接回答这个问题。以下工作要点仅供参考，并非答案。</div>'
-            f'<div class="cards-scroll">{cards}</div>'
-        )
-    return '<div class="empty">这个回答没有引用工作要点。</div>'
-
-
-# ---------------------------------------------------------------------------------------- browse
-def notice_table(notice: Notice) -> list[list[str]]:
-    """One row per work point: 编号, 标题, 牵头单位, 责任单位, 目标 (see :data:`TABLE_HEADERS`)."""
-    return [
-        [p.item, p.title, "、".join(p.lead), "、".join(p.responsible), "；".join(t.text for t in p.targets)]
-        for p in notice.items
-    ]
-
-
-def notice_meta_html(notice: Notice) -> str:
-    """The notice's metadata and counts, escaped."""
-    d = notice.doc
-    rows = [
-        ("标题", d.title),
-        ("文号", d.number or "—"),
-        ("发文机关", d.issuer or "—"),
-        ("成文日期", d.date or "—"),
-        ("发布日期", d.published or "—"),
-        ("文件", notice.file or d.source or "—"),
-    ]
-    table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    tasks = len(notice.tasks)
-    units = UnitDirectory([notice]).units
-    counts = (
-        f'<div class="counts"><div class="count-box" id="task-count"><b>{tasks}</b> 项编号任务</div>'
-        f'<div class="count-box"><b>{len(notice.items)}</b> 个工作要点</div>'
-        f'<div class="count-box"><b>{len(units)}</b> 个单位</div></div>'
-    )
-    return f'<table class="meta-table">{table}</table>{counts}'
-
-
-def notice_html(notice: Notice) -> str:
-    """Metadata, then each section with its work points in a table; each title opens to the full text."""
-    out = [notice_meta_html(notice)]
-    head = _colgroup(5, 38, 17, 28, 12) + "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in TABLE_HEADERS) + "</tr></thead>"
-    section: str | None = None
-    for point, row in zip(notice.items, notice_table(notice), strict=True):
-        path = " › ".join(point.path)
-        if path != section:
-            if section is not None:
-                out.append("</tbody></table>")
-            section = path
-            out.append(f'<div class="section-title">{esc(section or "正文")}</div>')
-            out.append(f'<table class="points-table">{head}<tbody>')
-        out.append(
-            f'<tr class="point-row" data-item="{esc(point.item)}"><td class="num">{esc(row[0])}</td>'
-            f'<td><details><summary>{esc(row[1])}</summary><div class="point-text">{esc(point.text)}</div></details></td>'
-            f"<td>{esc(row[2]) or '—'}</td><td>{esc(row[3]) or '—'}</td><td>{esc(row[4])}</td></tr>"
-        )
-    if section is not None:
-        out.append("</tbody></table>")
-    return "".join(out)
-
-
-def department_rows(entry: UnitEntry, directory: UnitDirectory) -> list[list[str]]:
-    """Every work point a unit holds, strongest role first (see :data:`DEPARTMENT_HEADERS`)."""
-    rows = []
-    for role in directory.roles_of(entry):
-        for notice, p in entry.points[role]:
-            rows.append([
-                ROLE_LABEL.get(role, role),
-                notice.doc.title,
-                notice.doc.number,
-                p.item,
-                " › ".join(p.path),
-                p.title,
-                "、".join(p.lead),
-                "、".join(p.responsible),
-            ])
-    return rows
-
-
-def department_html(entry: UnitEntry, directory: UnitDirectory) -> str:
-    """A unit's counts by role, then a table per role across the indexed notices, escaped."""
-    roles = directory.roles_of(entry)
-    notices = {id(n) for pts in entry.points.values() for n, _ in pts}
-    names = sorted(set(entry.names) - {entry.name})
-    out = [f'<h3 id="department-name">{esc(entry.name)}</h3>']
-    if names:
-        out.append(f'<div class="cite-path">通知中也写作：{esc("、".join(names))}</div>')
-    boxes = "".join(
-        f'<div class="count-box" data-role="{esc(r)}">{esc(ROLE_LABEL.get(r, r))} <b>{len(entry.points[r])}</b> 项</div>'
-        for r in roles
-    )
-    out.append(f'<div class="counts">{boxes}<div class="count-box">涉及通知 <b>{len(notices)}</b> 份</div></div>')
-    for role in roles:
-        title = "牵头的工作" if role == "牵头" else f"作为{ROLE_LABEL.get(role, role)}的工作"
-        out.append(f'<div class="section-title">{esc(title)}（{len(entry.points[role])}）</div>')
-        out.append(
-            f'<table class="points-table">{_colgroup(16, 6, 34, 18, 26)}<thead><tr><th>通知</th><th>编号</th>'
-            "<th>标题</th><th>牵头单位</th><th>责任单位</th></tr></thead><tbody>"
-        )
-        for notice, p in entry.points[role]:
-            out.append(
-                f'<tr class="point-row" data-role="{esc(role)}" data-item="{esc(p.item)}">'
-                f"<td>{esc(notice.doc.number or notice.doc.title)}</td><td class=\"num\">{esc(p.item)}</td>"
-                f'<td><details><summary>{esc(p.title)}</summary><div class="point-text">{esc(p.text)}</div></details></td>'
-                f"<td>{esc('、'.join(p.lead)) or '—'}</td><td>{esc('、'.join(p.responsible)) or '—'}</td></tr>"
-            )
-        out.append("</tbody></table>")
-    return "".join(out)
-
-
-def _colgroup(*percent: int) -> str:
-    """Fixed column widths, so every section's table lines up."""
-    return "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in percent) + "</colgroup>"
-
-
-def write_csv(rows: list[list[str]], headers: list[str], path: Path) -> Path:
+def write_csv(rows: list[list[Any]], headers: list[str], path: Path) -> Path:
     """Write rows as UTF-8 CSV with a BOM, so Excel opens the Chinese correctly."""
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
@@ -288,10 +77,17 @@ def write_csv(rows: list[list[str]], headers: list[str], path: Path) -> Path:
     return path
 
 
-def write_xlsx(rows: list[list[str]], headers: list[str], path: Path, title: str = "工作清单") -> Path:
-    """Write rows as an Excel sheet with a bold header row."""
+def write_xlsx(
+    rows: list[list[Any]],
+    headers: list[str],
+    path: Path,
+    title: str = "工作清单",
+    widths: tuple[int, ...] = (10, 40, 22, 8, 30, 36, 24, 40),
+) -> Path:
+    """Write rows as an Excel sheet with a bold header row and the given column widths."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active
@@ -301,30 +97,15 @@ def write_xlsx(rows: list[list[str]], headers: list[str], path: Path, title: str
         cell.font = Font(bold=True)
     for row in rows:
         ws.append(row)
-    for col, width in zip("ABCDEFGH", (10, 40, 22, 8, 30, 36, 24, 40), strict=True):
-        ws.column_dimensions[col].width = width
+    for col, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
     wb.save(path)
     return path
 
 
-def review_html(notice: Notice, heading: str = "解析结果，请核对") -> str:
-    """What the parser read from an uploaded file: metadata, counts and the units it found."""
-    directory = UnitDirectory([notice])
-    entries = sorted(directory.units.values(), key=lambda e: (-e.count(("牵头",)), -e.count()))
-    units = "".join(
-        f"<tr><td>{esc(e.name)}</td><td>{e.count(('牵头',))}</td><td>{e.count() - e.count(('牵头',))}</td></tr>"
-        for e in entries
-    )
-    return (
-        f'<div class="section-title">{esc(heading)}</div>{notice_meta_html(notice)}'
-        '<div class="section-title">找到的单位</div>'
-        f'<table class="points-table">{_colgroup(50, 25, 25)}<thead><tr><th>单位</th><th>牵头</th><th>其他角色</th></tr></thead>'
-        f"<tbody>{units or '<tr><td colspan=3>没有找到单位</td></tr>'}</tbody></table>"
-    )
-
-
-def _message(text: str, ok: bool) -> str:
-    return f'<div class="{"msg-ok" if ok else "msg-error"}">{esc(text)}</div>'
+def _stem(text: str) -> str:
+    """Text made safe for a file name: runs of anything but letters, digits, CJK and ``-`` become ``_``."""
+    return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", text).strip("_")
 
 
 def _file_path(file: Any) -> Path | None:
@@ -343,6 +124,15 @@ class Review(NamedTuple):
 
     html: str
     ok: bool
+
+
+class CompareView(NamedTuple):
+    """What the 年度对比 tab shows: the counts, the tables, and the CSV and Excel exports (None on an error)."""
+
+    summary: str
+    tables: str
+    csv: str | None
+    xlsx: str | None
 
 
 def open_assistant(index_dir: str | os.PathLike[str], embedder: Embedder) -> Assistant:
@@ -477,10 +267,73 @@ class PolicyApp:
         directory = self.assistant.directory
         rows = department_rows(entry, directory)
         folder = Path(tempfile.mkdtemp(dir=self._exports))
-        stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", entry.name) or "unit"
+        stem = _stem(entry.name) or "unit"
         csv_path = write_csv(rows, DEPARTMENT_HEADERS, folder / f"{stem}-工作清单.csv")
         xlsx_path = write_xlsx(rows, DEPARTMENT_HEADERS, folder / f"{stem}-工作清单.xlsx", entry.name)
         return department_html(entry, directory), str(csv_path), str(xlsx_path)
+
+    # ------------------------------------------------------------------ compare two years
+    def default_pair(self) -> tuple[str, str] | None:
+        """The files of the two most recent editions of one notice family (earlier first), for the pickers.
+
+        Of the families (:func:`assistant.compare.same_family`) with two or more editions, the one whose
+        latest edition is most recent; None if there is none.
+        """
+        from assistant.compare import same_family
+
+        def when(n: Notice) -> tuple[int, str, str]:
+            return (n.doc.year or 0, n.doc.date, n.doc.published)
+
+        notices = sorted(self.assistant.notices, key=when)
+        pairs = [(a, b) for i, b in enumerate(notices) for a in notices[:i] if same_family(a, b)]
+        if not pairs:
+            return None
+        a, b = max(pairs, key=lambda pair: (when(pair[1]), when(pair[0])))
+        return a.file, b.file
+
+    def compare_hint(self) -> str:
+        """What the 年度对比 tab says before a comparison."""
+        if len(self.assistant.notices) < 2:
+            return message_html(
+                f"已索引 {len(self.assistant.notices)} 份通知，对比需要两份：请在“添加通知”中上传另一年的同一份通知。", False
+            )
+        if self.default_pair() is None:
+            return (
+                '<div class="empty">还没有同一发文机关的两份通知；可以任选两份比较，'
+                "或在“添加通知”中上传另一年的同一份通知。</div>"
+            )
+        return '<div class="empty">选择通知 A（较早的一份）和通知 B（较新的一份），点击“比较”。</div>'
+
+    def compare_view(self, name_a: str | None, name_b: str | None) -> CompareView:
+        """Compare two indexed notices (by file, 文号 or year) with the embeddings the index already holds.
+
+        Returns:
+            The counts and the tables as HTML and the paths of the CSV and Excel exports; on a wrong
+            choice (one notice twice, a notice missing) a message saying what to pick, and no exports.
+        """
+        from assistant.compare import compare_in_index
+
+        def error(text: str) -> CompareView:
+            return CompareView(message_html(text, False), "", None, None)
+
+        if len(self.assistant.notices) < 2:
+            return CompareView(self.compare_hint(), "", None, None)
+        if not name_a or not name_b:
+            return error("请选择两份通知：A 为较早的一份，B 为较新的一份。")
+        if name_a == name_b:
+            return error("A 和 B 是同一份通知：请选择两份不同的通知（例如同一工作要点的两个年度）。")
+        try:
+            comparison = compare_in_index(self.assistant.searcher.index, name_a, name_b)
+        except AssistantError as e:
+            return error(f"无法比较：{e}")
+        rows = compare_rows(comparison)
+        folder = Path(tempfile.mkdtemp(dir=self._exports))
+        stem = f"{_stem(comparison.a.label)}-{_stem(comparison.b.label)}-对比"
+        csv_path = write_csv(rows, COMPARE_HEADERS, folder / f"{stem}.csv")
+        xlsx_path = write_xlsx(rows, COMPARE_HEADERS, folder / f"{stem}.xlsx", "年度对比",
+                               widths=(8, 8, 8, 30, 10, 16, 16, 40, 40, 8))
+        return CompareView(compare_summary_html(comparison), compare_tables_html(comparison), str(csv_path),
+                           str(xlsx_path))
 
     # ------------------------------------------------------------------ add a notice
     def preview_notice(self, file: Any) -> Review:
@@ -491,9 +344,9 @@ class PolicyApp:
         try:
             notice = self._parse_upload(path)
         except UnreadableFileError as e:
-            return Review(_message(f"无法读取 {path.name}：{e.reason}。请上传通知正文的 .txt、.html、.docx 或 .pdf 文件。", False), False)
+            return Review(message_html(f"无法读取 {path.name}：{e.reason}。请上传通知正文的 .txt、.html、.docx 或 .pdf 文件。", False), False)
         notice.file = path.name
-        return Review(_message("请核对解析结果，无误后点击“加入语料库并更新索引”。", True) + review_html(notice), True)
+        return Review(message_html("请核对解析结果，无误后点击“加入语料库并更新索引”。", True) + review_html(notice), True)
 
     def add_notice(self, file: Any) -> Review:
         """Parse an uploaded notice, copy it into the corpus, update the index incrementally and reload.
@@ -504,15 +357,15 @@ class PolicyApp:
 
         path = _file_path(file)
         if path is None:
-            return Review(_message("请先选择要上传的文件。", False), False)
+            return Review(message_html("请先选择要上传的文件。", False), False)
         try:
             notice = self._parse_upload(path)
         except UnreadableFileError as e:
-            return Review(_message(f"无法读取 {path.name}：{e.reason}。语料库和索引没有改动。", False), False)
+            return Review(message_html(f"无法读取 {path.name}：{e.reason}。语料库和索引没有改动。", False), False)
         with self._write:
             target = self._corpus_target(path)
             if target is None:
-                return Review(_message(f"{path.name} 已在语料库中，语料库和索引没有改动。", True), False)
+                return Review(message_html(f"{path.name} 已在语料库中，语料库和索引没有改动。", True), False)
             shutil.copyfile(path, target)
             try:
                 report = build_index(self.corpus_dir, self.index_dir, self.embedder, progress=False,
@@ -523,14 +376,14 @@ class PolicyApp:
                 self.reload()
             except AssistantError as e:
                 target.unlink(missing_ok=True)
-                return Review(_message(f"没有加入 {path.name}：{e}", False), False)
+                return Review(message_html(f"没有加入 {path.name}：{e}", False), False)
         notice.file = target.relative_to(self.corpus_dir).as_posix()
         done = (
             f"已加入语料库：{notice.file}。索引已更新（新增 {len(report.added)} 份，"
             f"共 {len(report.added) + len(report.kept)} 份通知、{report.items} 个工作要点，用时 {report.seconds:.1f} 秒）。"
             "现在可以在“浏览通知”和“问答”中找到它。"
         )
-        return Review(_message(done, True) + review_html(notice, "已加入的通知"), True)
+        return Review(message_html(done, True) + review_html(notice, "已加入的通知"), True)
 
     def reload(self) -> None:
         """Open the index folder again with the loaded embedder and swap in a new Assistant."""
@@ -567,7 +420,7 @@ def build_app(
     index_dir: str | os.PathLike[str],
     embedder: Embedder | None = None,
 ) -> gr.Blocks:
-    """The Gradio Blocks: 问答, 浏览通知, 部门职责, 添加通知.
+    """The Gradio Blocks: 问答, 浏览通知, 部门职责, 年度对比, 添加通知.
 
     Args:
         assistant: the Assistant over ``index_dir``.
@@ -621,6 +474,17 @@ def build_app(
                     csv_button = gr.DownloadButton("下载 CSV", value=None, interactive=False, elem_id="download-csv")
                     xlsx_button = gr.DownloadButton("下载 Excel", value=None, interactive=False, elem_id="download-xlsx")
                 unit_view = gr.HTML(state.department_view(None)[0], elem_id="unit-view")
+            with gr.Tab("年度对比", id="compare", elem_id="tab-compare"):
+                pair = state.default_pair() or (None, None)
+                with gr.Row(equal_height=True):
+                    compare_a = gr.Dropdown(notices, value=pair[0], label="通知 A（较早的一份）", scale=4, elem_id="compare-a")
+                    compare_b = gr.Dropdown(notices, value=pair[1], label="通知 B（较新的一份）", scale=4, elem_id="compare-b")
+                    compare_button = gr.Button("比较", variant="primary", scale=1, min_width=80, elem_id="compare-button")
+                compare_summary = gr.HTML(state.compare_hint(), elem_id="compare-summary")
+                with gr.Row():
+                    compare_csv = gr.DownloadButton("下载 CSV", value=None, interactive=False, elem_id="compare-csv")
+                    compare_xlsx = gr.DownloadButton("下载 Excel", value=None, interactive=False, elem_id="compare-xlsx")
+                compare_tables = gr.HTML("", elem_id="compare-tables")
             with gr.Tab("添加通知", id="add", elem_id="tab-add"):
                 gr.Markdown("上传一份通知（.txt、.html、.docx、.pdf），核对解析结果后加入语料库，索引会自动更新。")
                 upload = gr.File(label="通知文件", file_types=list(UPLOAD_TYPES), type="filepath", elem_id="upload")
@@ -647,6 +511,14 @@ def build_app(
 
         unit_pick.change(show_department, unit_pick, [unit_view, csv_button, xlsx_button], api_name=False)
 
+        def show_comparison(name_a: str | None, name_b: str | None) -> tuple[str, str, Any, Any]:
+            view = state.compare_view(name_a, name_b)
+            return (view.summary, view.tables, gr.DownloadButton(value=view.csv, interactive=view.csv is not None),
+                    gr.DownloadButton(value=view.xlsx, interactive=view.xlsx is not None))
+
+        compare_outputs = [compare_summary, compare_tables, compare_csv, compare_xlsx]
+        compare_button.click(show_comparison, [compare_a, compare_b], compare_outputs, api_name=False)
+
         def preview(file: Any) -> tuple[str, Any]:
             view, ok = state.preview_notice(file)
             return view, gr.Button(interactive=ok)
@@ -654,6 +526,16 @@ def build_app(
         def add(file: Any) -> tuple[Any, ...]:
             result = state.add_notice(file)
             choices = state.notice_choices()
+            # After an add, the comparison pickers move to the newest two editions and old results go.
+            pair = state.default_pair() if result.ok else None
+            compare_pickers = (
+                (gr.Dropdown(choices=choices, value=pair[0]), gr.Dropdown(choices=choices, value=pair[1])) if pair
+                else (gr.Dropdown(choices=choices), gr.Dropdown(choices=choices))
+            )
+            cleared = (
+                (state.compare_hint(), "", gr.DownloadButton(value=None, interactive=False),
+                 gr.DownloadButton(value=None, interactive=False)) if result.ok else (gr.skip(),) * 4
+            )
             return (
                 result.html,
                 gr.Button(interactive=False),
@@ -663,13 +545,17 @@ def build_app(
                 gr.Dropdown(choices=choices),
                 gr.Dropdown(choices=state.unit_choices()),
                 gr.Dropdown(choices=state.unit_choices()),
+                *compare_pickers,
+                *cleared,
             )
 
         upload.upload(preview, upload, [review, add_button], api_name=False)
         upload.clear(lambda: (state.preview_notice(None).html, gr.Button(interactive=False)), None,
                      [review, add_button], api_name=False)
         add_button.click(
-            add, upload, [review, add_button, upload, summary, notice_pick, notice_filter, unit_pick, unit_filter],
+            add, upload,
+            [review, add_button, upload, summary, notice_pick, notice_filter, unit_pick, unit_filter,
+             compare_a, compare_b, *compare_outputs],
             api_name=False, concurrency_limit=1,
         )
     return demo

@@ -7,6 +7,7 @@ Playwright's own browser download is not used. Screenshots of each screen go to
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEED
-from test_ui import EVIL, WATER, make_docx
+from test_compare import second_edition
+from test_ui import EDITION_2020, EVIL, WATER, make_docx
 
 pytestmark = pytest.mark.browser
 
@@ -291,3 +293,45 @@ def test_eight_questions_at_once_through_the_api(server) -> None:
     answer = client.predict("第13项由谁牵头？", [], None, api_name="/ask")
     assert answer["found"] and answer["citations"][0]["item"] == "13"
     assert elapsed < 120
+
+
+def test_compare_two_years_after_adding_the_second_edition(page, tmp_path: Path) -> None:
+    """Last, as it adds a notice: the constructed 2020 edition (see test_compare) goes in through 添加通知,
+    the 年度对比 pickers move to 2019 → 2020 by themselves, and 比较 shows the counts and marked figures."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="年度对比").click()
+    expect(page.locator("#compare-summary")).to_contain_text("添加通知")  # no two editions of one notice yet
+    edition = tmp_path / EDITION_2020
+    edition.write_text(second_edition(SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    page.get_by_role("tab", name="添加通知").click()
+    page.set_input_files("#upload input[type=file]", str(edition))
+    expect(page.locator("#review")).to_contain_text("东政办〔2020〕96号")
+    page.click("#add-button")
+    expect(page.locator("#review .msg-ok")).to_contain_text("已加入", timeout=ANSWER_TIMEOUT)
+
+    page.get_by_role("tab", name="年度对比").click()
+    expect(page.locator("#compare-a input")).to_have_value(re.compile("东政办〔2019〕138号"))
+    expect(page.locator("#compare-b input")).to_have_value(re.compile("东政办〔2020〕96号"))
+    page.click("#compare-button")
+    counts = page.locator("#compare-counts")
+    expect(counts).to_contain_text("对应 61 项")
+    for text in ("有变化 5 项", "未变 56 项", "新增 2 项", "删去 3 项"):
+        expect(counts).to_contain_text(text)
+    row = page.locator('#compare-changed tr[data-a="37"]')
+    expect(row.locator("td.new .cmp-quote mark")).to_have_text("90%")
+    expect(row.locator("td.old .cmp-quote mark")).to_have_text("87%")
+    expect(page.locator("#compare-tables mark", has_text="90%").first).to_be_visible()
+    expect(page.locator('#compare-tables tr[data-kind="new"]')).to_have_count(2)
+    expect(page.locator('#compare-tables tr[data-kind="dropped"]')).to_have_count(3)
+    page.locator("#compare-summary").scroll_into_view_if_needed()
+    shot(page, "compare", top=False)
+    with page.expect_download() as download:
+        page.click("#compare-csv")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".csv"
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        kinds = [row[0] for row in csv.reader(f)][1:]
+    assert kinds.count("有变化") == 5 and kinds.count("新增") == 2 and kinds.count("删去") == 3
+    assert DIALOGS == []

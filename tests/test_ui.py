@@ -1,31 +1,40 @@
-"""The app's callbacks, called directly on a real index over the seed notice (no browser)."""
+"""The app's callbacks, called directly on a real index over the seed notice (no browser).
+
+The 年度对比 tests use a second index: the seed and its constructed 2020 edition from test_compare.
+"""
 
 from __future__ import annotations
 
 import csv
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import gradio as gr
 import pytest
 from conftest import ROOT, SEED
+from test_compare import second_edition
 
+from assistant.compare import Comparison, Difference, Pair, Single
 from assistant.records import Answer, Citation
-from assistant.ui import (
-    EXAMPLES,
-    PolicyApp,
+from assistant.render import (
+    COMPARE_HEADERS,
     answer_markdown,
-    build_app,
+    compare_summary_html,
+    compare_tables_html,
     department_rows,
     highlight,
+    mark_values,
     notice_html,
     notice_table,
-    open_assistant,
     render_citations,
     review_html,
 )
+from assistant.ui import EXAMPLES, PolicyApp, build_app, open_assistant
 
 WATER = "哪些工作涉及水？分别由谁牵头？"
+#: The constructed second edition's file name (东政办〔2020〕96号, made from the seed by test_compare.second_edition).
+EDITION_2020 = "haidong-2020-constructed.txt"
 EVIL = """发文字号: 测政办〔2020〕7号
 成文日期: 2020年03月01日
 测试市人民政府办公室
@@ -80,6 +89,20 @@ def writable_app(seed_index: Path, embedder, tmp_path: Path) -> PolicyApp:
     corpus.mkdir()
     shutil.copy(SEED, corpus / SEED.name)
     shutil.copytree(seed_index, index)
+    return PolicyApp(open_assistant(index, embedder), corpus, index)
+
+
+@pytest.fixture(scope="module")
+def editions_app(embedder, tmp_path_factory: pytest.TempPathFactory) -> PolicyApp:
+    """The app over the seed and its constructed 2020 edition, indexed once with the session's model."""
+    from assistant.index import build_index
+
+    root = tmp_path_factory.mktemp("editions")
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    (corpus / EDITION_2020).write_text(second_edition(SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    build_index(corpus, index, embedder, progress=False)
     return PolicyApp(open_assistant(index, embedder), corpus, index)
 
 
@@ -205,6 +228,84 @@ def test_document_text_is_escaped_everywhere(evil_notice) -> None:
     assert "**" in answer_markdown(answer)  # Markdown itself still renders
 
 
+# ------------------------------------------------------------------------------------ compare two years
+def test_compare_view_counts_and_marks_the_changed_figures(editions_app: PolicyApp) -> None:
+    assert editions_app.default_pair() == (SEED.name, EDITION_2020)
+    view = editions_app.compare_view(*editions_app.default_pair())
+    for kind, name, n in [("matched", "对应", 61), ("changed", "有变化", 5), ("kept", "未变", 56), ("new", "新增", 2),
+                          ("dropped", "删去", 3)]:
+        assert f'data-kind="{kind}">{name} <b>{n}</b> 项' in view.summary
+    assert "东政办〔2019〕138号（2019年）" in view.summary and "东政办〔2020〕96号（2020年）" in view.summary
+    tables = view.tables
+    changed, rest = tables.split('id="compare-new"')
+    new, dropped = rest.split('id="compare-dropped"')
+    assert changed.count('data-kind="changed"') == 5
+    row37 = changed[changed.index('data-a="37" data-b="37"'):].split("</tr>")[0]
+    assert '<span class="old"><mark>87%</mark></span> → <span class="new"><mark>90%</mark></span>' in row37
+    assert "残膜回收率达到<mark>87%</mark>。" in row37 and "残膜回收率达到<mark>90%</mark>。" in row37
+    assert "用水总量控制在<mark>7亿立方米</mark>" in changed and "用水总量控制在<mark>6.8亿立方米</mark>" in changed
+    row57 = changed[changed.index('data-a="57"'):].split("</tr>")[0]
+    assert "牵头单位：<mark>市林草局</mark>" in row57 and "牵头单位：<mark>市自然资源规划局</mark>" in row57
+    assert 'data-a="14" data-b="13"' in changed and "第14项" in changed and "第13项" in changed  # renumbered
+    assert new.count('data-kind="new"') == 2
+    assert "推进新能源项目建设" in new and "开展城市噪声污染防治" in new
+    titles = {p.item: p.title for p in editions_app.notice(SEED.name).items}
+    assert dropped.count('data-kind="dropped"') == 3
+    assert all(titles[n] in dropped for n in ("12", "41", "58"))
+    assert dropped.count('data-kind="kept"') == 56
+
+    with open(view.csv, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == COMPARE_HEADERS
+    assert Counter(r[0] for r in rows[1:]) == {"有变化": 5, "新增": 2, "删去": 3, "未变": 56}
+    r37 = next(r for r in rows if r[0] == "有变化" and r[1] == "37")
+    assert r37[2:7] == ["37", "推进农膜白色污染防治和秸秆综合利用", "目标", "87%", "90%"]
+    assert r37[7].endswith("残膜回收率达到87%。") and r37[8].endswith("残膜回收率达到90%。") and float(r37[9]) > 0.9
+    assert sorted(r[2] for r in rows if r[0] == "新增") == ["30", "41"]
+    from openpyxl import load_workbook
+
+    sheet = list(load_workbook(view.xlsx).active.iter_rows(values_only=True))
+    assert list(sheet[0]) == COMPARE_HEADERS and len(sheet) == len(rows)
+
+
+def test_compare_view_errors_say_what_to_pick(editions_app: PolicyApp, app: PolicyApp) -> None:
+    same = editions_app.compare_view(SEED.name, SEED.name)
+    assert "同一份通知" in same.summary and same.tables == "" and same.csv is None and same.xlsx is None
+    assert "请选择两份通知" in editions_app.compare_view(SEED.name, None).summary
+    missing = editions_app.compare_view("gone.txt", EDITION_2020)
+    assert "无法比较" in missing.summary and "东政办〔2019〕138号" in missing.summary and missing.csv is None
+    backwards = editions_app.compare_view(EDITION_2020, SEED.name)  # later first: still compared, with a note
+    assert "通常把较早的一份选作 A" in backwards.summary and 'data-kind="new">新增 <b>3</b> 项' in backwards.summary
+    assert app.default_pair() is None  # the seed alone
+    alone = app.compare_view(SEED.name, None)
+    assert "添加通知" in alone.summary and alone.csv is None
+    assert "添加通知" in app.compare_hint()
+
+
+def test_compare_view_escapes_document_text(evil_notice) -> None:
+    point = evil_notice.items[0]
+    evil = "<script>alert(1)</script>"
+    diffs = [
+        Difference("targets", "<i>5%</i>", "6%", f"达到<i>5%</i>。{evil}", "达到6%。"),
+        Difference("lead", "市网信办<b>加粗</b>", "市公安局", "（牵头单位：市网信办<b>加粗</b>）", "牵头单位：市公安局"),
+        Difference("title", point.title, "<img src=x onerror=alert(1)>", point.title, "<img src=x onerror=alert(1)>"),
+    ]
+    c = Comparison(evil_notice.doc, evil_notice.doc, changed=[Pair(point, point, 0.9, "", "1", "1", diffs)],
+                   new=[Single("2", point)], dropped=[Single("1", point)])
+    out = compare_summary_html(c) + compare_tables_html(c)
+    assert "<script" not in out and "<img" not in out and "<i>" not in out and "<b>加粗" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert "达到<mark>&lt;i&gt;5%&lt;/i&gt;</mark>。" in out
+    assert "市网信办&lt;b&gt;加粗&lt;/b&gt;" in out and "<mark>市公安局</mark>" in out
+
+
+def test_mark_values_never_splits_an_entity_or_a_number() -> None:
+    assert mark_values("x<lt>", ["lt"]) == "x&lt;<mark>lt</mark>&gt;"
+    assert mark_values("比重达187%，另有87%。", ["87%"]) == "比重达187%，另有<mark>87%</mark>。"
+    assert mark_values("增长2.5%和5%", ["5%"]) == "增长2.5%和<mark>5%</mark>"
+    assert mark_values("a & b", []) == "a &amp; b"
+
+
 # ------------------------------------------------------------------------------------ add a notice
 def test_add_a_docx_notice_updates_browse_and_chat(writable_app: PolicyApp, tmp_path: Path) -> None:
     upload = make_docx(tmp_path / "jieshui.docx")
@@ -237,11 +338,11 @@ def test_an_unreadable_upload_changes_nothing(writable_app: PolicyApp, tmp_path:
 
 
 # ------------------------------------------------------------------------------------ wiring
-def test_build_app_wires_the_four_screens(app: PolicyApp) -> None:
+def test_build_app_wires_the_five_screens(app: PolicyApp) -> None:
     demo = build_app(app.assistant, app.corpus_dir, app.index_dir)
     assert isinstance(demo, gr.Blocks)
     labels = {getattr(b, "label", None) for b in demo.blocks.values()}
-    assert {"问答", "浏览通知", "部门职责", "添加通知"} <= labels
+    assert {"问答", "浏览通知", "部门职责", "年度对比", "添加通知"} <= labels
     api = {d.api_name for d in demo.fns.values()}
     assert {"respond", "ask"} <= api
 

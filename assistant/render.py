@@ -1,0 +1,437 @@
+"""What the app shows: HTML for each screen and the rows behind its tables and downloads.
+
+Plain functions of the records (:class:`~assistant.records.Notice`, :class:`~assistant.records.Answer`,
+:class:`~assistant.directory.UnitEntry`, :class:`~assistant.compare.Comparison`) that return HTML
+strings or table rows; :mod:`assistant.ui` wires them to Gradio. Every piece of document text goes
+through :func:`esc` (:func:`html.escape`) before it lands in HTML; highlights are put around text
+that is already escaped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from assistant.directory import UnitDirectory, UnitEntry
+from assistant.records import Answer, Citation, Notice, NoticeInfo, WorkPoint
+
+if TYPE_CHECKING:
+    from assistant.compare import Comparison, Difference, Pair, Single
+
+ROLE_LABEL = {"牵头": "牵头单位", "负责": "负责单位", "责任": "责任单位", "配合": "配合单位", "参与": "参与单位", "指导": "指导单位"}
+TABLE_HEADERS = ["编号", "标题", "牵头单位", "责任单位", "目标"]
+DEPARTMENT_HEADERS = ["角色", "通知", "文号", "编号", "章节", "标题", "牵头单位", "责任单位"]
+
+CSS = """
+.gradio-container { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
+.cards-scroll { max-height: 760px; overflow-y: auto; padding-right: 4px; }
+.cards-title { font-weight: 600; margin: 4px 0 8px; }
+.cards-note { color: #92400e; background: #fffbeb; border-radius: 6px; padding: 6px 10px; margin-bottom: 8px; }
+.cite-card { border: 1px solid #d6dde8; border-left: 4px solid #2563eb; border-radius: 8px; padding: 10px 12px;
+  margin-bottom: 10px; background: #fff; color: #111827; line-height: 1.6; }
+.cite-card.related { border-left-color: #9ca3af; }
+.cite-head { font-weight: 600; }
+.cite-n { color: #2563eb; margin-right: 4px; }
+.cite-doc { color: #4b5563; font-size: 0.9em; }
+.cite-path { color: #6b7280; font-size: 0.88em; }
+.cite-units { font-size: 0.92em; margin: 4px 0; }
+.role { display: inline-block; border-radius: 4px; padding: 0 6px; margin-right: 4px; background: #e5e7eb; font-size: 0.85em; }
+.role.lead { background: #dbeafe; color: #1e40af; }
+.cite-text, .point-text { white-space: pre-wrap; font-size: 0.93em; }
+.cite-card mark, .point-text mark { background: #fde68a; color: inherit; padding: 0 1px; }
+.meta-table td, .points-table td, .points-table th, .meta-table th { padding: 4px 8px; vertical-align: top; text-align: left; }
+.meta-table th { color: #4b5563; white-space: nowrap; font-weight: 500; }
+.points-table { width: 100%; border-collapse: collapse; margin-bottom: 14px; table-layout: fixed; }
+.points-table th { background: #f3f4f6; white-space: nowrap; }
+.points-table tr { border-bottom: 1px solid #e5e7eb; }
+.points-table td.num { white-space: nowrap; font-weight: 600; }
+.points-table summary { cursor: pointer; }
+.section-title { margin: 14px 0 6px; font-weight: 600; font-size: 1.02em; }
+.counts { display: flex; gap: 10px; flex-wrap: wrap; margin: 8px 0 12px; }
+.count-box { border: 1px solid #d6dde8; border-radius: 8px; padding: 6px 12px; background: #f9fafb; }
+.count-box b { font-size: 1.25em; color: #1e40af; }
+.msg-ok { color: #065f46; background: #ecfdf5; border-radius: 6px; padding: 8px 12px; }
+.msg-error { color: #991b1b; background: #fef2f2; border-radius: 6px; padding: 8px 12px; }
+.empty { color: #6b7280; }
+.cmp-docs { margin: 6px 0 2px; line-height: 1.7; }
+.cmp-side { display: inline-block; border-radius: 4px; padding: 0 6px; margin-right: 4px; font-weight: 600; }
+.cmp-side.a { background: #fee2e2; color: #991b1b; } .cmp-side.b { background: #dcfce7; color: #166534; }
+.cmp-note { color: #92400e; }
+.cmp-head { font-weight: 600; }
+.cmp-quote { white-space: pre-wrap; color: #374151; margin-top: 4px; font-size: 0.93em; }
+.cmp-change { margin-bottom: 4px; }
+.cmp-table mark { color: inherit; padding: 0 1px; border-radius: 2px; }
+.cmp-table .old mark { background: #fecaca; }
+.cmp-table .new mark { background: #bbf7d0; }
+.cmp-kept summary { cursor: pointer; font-weight: 600; margin: 14px 0 6px; }
+"""
+
+
+def esc(text: Any) -> str:
+    """Escape text for HTML (quotes included)."""
+    return html.escape("" if text is None else str(text))
+
+
+# ---------------------------------------------------------------------------------------- labels
+def item_label(point: WorkPoint) -> str:
+    """``第13项`` for a numbered task, else the label as printed (``（二）``, ``第十二条``, ``导语``)."""
+    return f"第{point.item}项" if point.item.isdigit() else point.item
+
+
+def notice_label(notice: Notice) -> str:
+    """``文号 标题`` for a picker."""
+    return f"{notice.doc.number} {notice.doc.title}".strip() if notice.doc.number else notice.doc.title
+
+
+# ---------------------------------------------------------------------------------------- chat
+def answer_markdown(answer: Answer) -> str:
+    """The core's Markdown answer with any HTML in it escaped, so the chatbot shows it as text."""
+    return html.escape(answer.answer, quote=False)
+
+
+def highlight(text: str, quote: str) -> str:
+    """Escaped text with the quoted sentence wrapped in ``<mark>`` (found across line breaks)."""
+    quote = re.sub(r"\s+", "", quote or "")
+    if quote:
+        m = re.search(r"\s*".join(map(re.escape, quote)), text)
+        if m:
+            return f"{esc(text[: m.start()])}<mark>{esc(m.group())}</mark>{esc(text[m.end():])}"
+    return esc(text)
+
+
+def units_html(point: WorkPoint) -> str:
+    """牵头单位 and 责任单位 lines, then any other roles, escaped."""
+    parts = []
+    if point.lead:
+        parts.append(f'<span class="role lead">牵头单位</span>{esc("、".join(point.lead))}')
+    if point.responsible:
+        parts.append(f'<span class="role">责任单位</span>{esc("、".join(point.responsible))}')
+    shown = set(point.lead) | set(point.responsible)
+    others: dict[str, list[str]] = {}
+    for unit, role in point.roles.items():
+        if unit not in shown:
+            others.setdefault(role, []).append(unit)
+    for role, units in others.items():
+        parts.append(f'<span class="role">{esc(ROLE_LABEL.get(role, role))}</span>{esc("、".join(units))}')
+    return "<br>".join(parts) or '<span class="empty">通知未列出责任单位</span>'
+
+
+def citation_card(n: int, c: Citation, *, related: bool = False, open_text: bool = True) -> str:
+    """One card: notice (文号, year), 第N项 and section path, units, full text with the quote marked."""
+    doc = c.doc.number or c.doc.title
+    year = f"（{c.doc.year}年）" if c.doc.year else ""
+    path = " › ".join(c.point.path)
+    return (
+        f'<div class="cite-card{" related" if related else ""}" id="cite-{n}" data-item="{esc(c.point.item)}">'
+        f'<div class="cite-head"><span class="cite-n">[{n}]</span>{esc(item_label(c.point))} {esc(c.point.title)}</div>'
+        f'<div class="cite-doc">{esc(doc)}{esc(year)}</div>'
+        + (f'<div class="cite-path">{esc(path)}</div>' if path else "")
+        + f'<div class="cite-units">{units_html(c.point)}</div>'
+        f'<details{" open" if open_text else ""}><summary>全文</summary>'
+        f'<div class="cite-text">{highlight(c.point.text, c.quote)}</div></details></div>'
+    )
+
+
+def render_citations(answer: Answer | None) -> str:
+    """The cards beside an answer: one per cited work point, numbered as in the answer's markers.
+
+    An answer the notices do not cover gets its related work points, marked as not an answer.
+    """
+    if answer is None:
+        return '<div class="empty">提问后，这里会列出答案引用的工作要点原文。</div>'
+    if answer.citations:
+        cards = "".join(citation_card(i, c, open_text=i <= 5) for i, c in enumerate(answer.citations, 1))
+        title = f'<div class="cards-title">引用的工作要点（{len(answer.citations)}）</div>'
+        return f'{title}<div class="cards-scroll">{cards}</div>'
+    if answer.related:
+        cards = "".join(citation_card(i, c, related=True, open_text=False) for i, c in enumerate(answer.related, 1))
+        return (
+            '<div class="cards-note">所索引的通知没有直接回答这个问题。以下工作要点仅供参考，并非答案。</div>'
+            f'<div class="cards-scroll">{cards}</div>'
+        )
+    return '<div class="empty">这个回答没有引用工作要点。</div>'
+
+
+# ---------------------------------------------------------------------------------------- browse
+def notice_table(notice: Notice) -> list[list[str]]:
+    """One row per work point: 编号, 标题, 牵头单位, 责任单位, 目标 (see :data:`TABLE_HEADERS`)."""
+    return [
+        [p.item, p.title, "、".join(p.lead), "、".join(p.responsible), "；".join(t.text for t in p.targets)]
+        for p in notice.items
+    ]
+
+
+def notice_meta_html(notice: Notice) -> str:
+    """The notice's metadata and counts, escaped."""
+    d = notice.doc
+    rows = [
+        ("标题", d.title),
+        ("文号", d.number or "—"),
+        ("发文机关", d.issuer or "—"),
+        ("成文日期", d.date or "—"),
+        ("发布日期", d.published or "—"),
+        ("文件", notice.file or d.source or "—"),
+    ]
+    table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    tasks = len(notice.tasks)
+    units = UnitDirectory([notice]).units
+    counts = (
+        f'<div class="counts"><div class="count-box" id="task-count"><b>{tasks}</b> 项编号任务</div>'
+        f'<div class="count-box"><b>{len(notice.items)}</b> 个工作要点</div>'
+        f'<div class="count-box"><b>{len(units)}</b> 个单位</div></div>'
+    )
+    return f'<table class="meta-table">{table}</table>{counts}'
+
+
+def notice_html(notice: Notice) -> str:
+    """Metadata, then each section with its work points in a table; each title opens to the full text."""
+    out = [notice_meta_html(notice)]
+    head = _colgroup(5, 38, 17, 28, 12) + "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in TABLE_HEADERS) + "</tr></thead>"
+    section: str | None = None
+    for point, row in zip(notice.items, notice_table(notice), strict=True):
+        path = " › ".join(point.path)
+        if path != section:
+            if section is not None:
+                out.append("</tbody></table>")
+            section = path
+            out.append(f'<div class="section-title">{esc(section or "正文")}</div>')
+            out.append(f'<table class="points-table">{head}<tbody>')
+        out.append(
+            f'<tr class="point-row" data-item="{esc(point.item)}"><td class="num">{esc(row[0])}</td>'
+            f'<td><details><summary>{esc(row[1])}</summary><div class="point-text">{esc(point.text)}</div></details></td>'
+            f"<td>{esc(row[2]) or '—'}</td><td>{esc(row[3]) or '—'}</td><td>{esc(row[4])}</td></tr>"
+        )
+    if section is not None:
+        out.append("</tbody></table>")
+    return "".join(out)
+
+
+def department_rows(entry: UnitEntry, directory: UnitDirectory) -> list[list[str]]:
+    """Every work point a unit holds, strongest role first (see :data:`DEPARTMENT_HEADERS`)."""
+    rows = []
+    for role in directory.roles_of(entry):
+        for notice, p in entry.points[role]:
+            rows.append([
+                ROLE_LABEL.get(role, role),
+                notice.doc.title,
+                notice.doc.number,
+                p.item,
+                " › ".join(p.path),
+                p.title,
+                "、".join(p.lead),
+                "、".join(p.responsible),
+            ])
+    return rows
+
+
+def department_html(entry: UnitEntry, directory: UnitDirectory) -> str:
+    """A unit's counts by role, then a table per role across the indexed notices, escaped."""
+    roles = directory.roles_of(entry)
+    notices = {id(n) for pts in entry.points.values() for n, _ in pts}
+    names = sorted(set(entry.names) - {entry.name})
+    out = [f'<h3 id="department-name">{esc(entry.name)}</h3>']
+    if names:
+        out.append(f'<div class="cite-path">通知中也写作：{esc("、".join(names))}</div>')
+    boxes = "".join(
+        f'<div class="count-box" data-role="{esc(r)}">{esc(ROLE_LABEL.get(r, r))} <b>{len(entry.points[r])}</b> 项</div>'
+        for r in roles
+    )
+    out.append(f'<div class="counts">{boxes}<div class="count-box">涉及通知 <b>{len(notices)}</b> 份</div></div>')
+    for role in roles:
+        title = "牵头的工作" if role == "牵头" else f"作为{ROLE_LABEL.get(role, role)}的工作"
+        out.append(f'<div class="section-title">{esc(title)}（{len(entry.points[role])}）</div>')
+        out.append(
+            f'<table class="points-table">{_colgroup(16, 6, 34, 18, 26)}<thead><tr><th>通知</th><th>编号</th>'
+            "<th>标题</th><th>牵头单位</th><th>责任单位</th></tr></thead><tbody>"
+        )
+        for notice, p in entry.points[role]:
+            out.append(
+                f'<tr class="point-row" data-role="{esc(role)}" data-item="{esc(p.item)}">'
+                f"<td>{esc(notice.doc.number or notice.doc.title)}</td><td class=\"num\">{esc(p.item)}</td>"
+                f'<td><details><summary>{esc(p.title)}</summary><div class="point-text">{esc(p.text)}</div></details></td>'
+                f"<td>{esc('、'.join(p.lead)) or '—'}</td><td>{esc('、'.join(p.responsible)) or '—'}</td></tr>"
+            )
+        out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _colgroup(*percent: int) -> str:
+    """Fixed column widths, so every section's table lines up."""
+    return "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in percent) + "</colgroup>"
+
+
+
+
+def review_html(notice: Notice, heading: str = "解析结果，请核对") -> str:
+    """What the parser read from an uploaded file: metadata, counts and the units it found."""
+    directory = UnitDirectory([notice])
+    entries = sorted(directory.units.values(), key=lambda e: (-e.count(("牵头",)), -e.count()))
+    units = "".join(
+        f"<tr><td>{esc(e.name)}</td><td>{e.count(('牵头',))}</td><td>{e.count() - e.count(('牵头',))}</td></tr>"
+        for e in entries
+    )
+    return (
+        f'<div class="section-title">{esc(heading)}</div>{notice_meta_html(notice)}'
+        '<div class="section-title">找到的单位</div>'
+        f'<table class="points-table">{_colgroup(50, 25, 25)}<thead><tr><th>单位</th><th>牵头</th><th>其他角色</th></tr></thead>'
+        f"<tbody>{units or '<tr><td colspan=3>没有找到单位</td></tr>'}</tbody></table>"
+    )
+
+
+
+def message_html(text: str, ok: bool) -> str:
+    """A one-line success or error message, escaped."""
+    return f'<div class="{"msg-ok" if ok else "msg-error"}">{esc(text)}</div>'
+
+
+# ---------------------------------------------------------------------------------------- compare
+#: The columns of a comparison's CSV and Excel exports, one row per difference (see :func:`compare_rows`).
+COMPARE_HEADERS = ["类别", "A编号", "B编号", "标题", "变化项", "原", "新", "A原文", "B原文", "相似度"]
+FIELD_LABEL = {"targets": "目标", "lead": "牵头单位", "responsible": "责任单位", "title": "标题"}
+_NONE = '<span class="empty">（无）</span>'
+
+
+def doc_name(doc: NoticeInfo) -> str:
+    """``东政办〔2019〕138号（2019年）``, or the 文号 or title alone."""
+    return f"{doc.number}（{doc.year}年）" if doc.number and doc.year else doc.label
+
+
+def mark_values(text: str, values: Iterable[str]) -> str:
+    """The text escaped, then each value (escaped the same way) wrapped in ``<mark>``.
+
+    Entities are skipped whole, and a figure is not marked inside a longer number (``87%`` in ``187%``).
+    """
+    escaped = esc(text)
+    keys = sorted({esc(v) for v in values if v and v.strip()}, key=len, reverse=True)
+    if not keys:
+        return escaped
+    # An entity is consumed whole where no value starts, so no value is found inside one.
+    pattern = re.compile(r"(?<![\d.．])(" + "|".join(map(re.escape, keys)) + r")(?!\d|[.．]\d)|&#?\w+;")
+    return pattern.sub(lambda m: f"<mark>{m.group(1)}</mark>" if m.group(1) else m.group(), escaped)
+
+
+def mark_diff(old: str, new: str) -> tuple[str, str]:
+    """Both texts escaped, with the stretches that differ between them marked (a reworded title)."""
+    a, b = [], []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        for out, piece in ((a, old[i1:i2]), (b, new[j1:j2])):
+            if piece:
+                out.append(esc(piece) if tag == "equal" else f"<mark>{esc(piece)}</mark>")
+    return "".join(a), "".join(b)
+
+
+def _ref(label: str) -> str:
+    return f"第{label}项" if label.isdigit() else label
+
+
+def _changed_values(d: Difference) -> tuple[list[str], list[str]]:
+    """What to mark on each side: a target's figure as printed, or the units missing on the other side."""
+    if d.field in ("lead", "responsible"):
+        old, new = ([u for u in x.split("、") if u] for x in (d.old, d.new))
+        return [u for u in old if u not in new] or old, [u for u in new if u not in old] or new
+    return [d.old], [d.new]
+
+
+def compare_summary_html(c: Comparison) -> str:
+    """Which notice is A and which B, then the counts: 对应 (有变化 + 未变), 新增, 删去."""
+    boxes = [
+        ("matched", "对应", len(c.kept) + len(c.changed)),
+        ("changed", "有变化", len(c.changed)),
+        ("kept", "未变", len(c.kept)),
+        ("new", "新增", len(c.new)),
+        ("dropped", "删去", len(c.dropped)),
+    ]
+    counts = "".join(f'<div class="count-box" data-kind="{k}">{name} <b>{n}</b> 项</div>' for k, name, n in boxes)
+    docs = (
+        f'<div class="cmp-docs"><span class="cmp-side a">A</span>{esc(doc_name(c.a))} {esc(c.a.title)}<br>'
+        f'<span class="cmp-side b">B</span>{esc(doc_name(c.b))} {esc(c.b.title)}</div>'
+    )
+    note = ""
+    if c.a.year and c.b.year and c.a.year > c.b.year:
+        note = (f'<div class="cmp-note">A（{c.a.year}年）比 B（{c.b.year}年）新：“新增”是 A 没有而 B 有的事项。'
+                "通常把较早的一份选作 A。</div>")
+    return f'{docs}{note}<div class="counts" id="compare-counts">{counts}</div>'
+
+
+def _pair_row(p: Pair) -> str:
+    title_a, title_b = esc(p.a.title), esc(p.b.title)
+    quotes_a, quotes_b, changes = [], [], []
+    for d in p.differences:
+        if d.field == "title":
+            title_a, title_b = old, new = mark_diff(d.old, d.new)
+        else:
+            olds, news = _changed_values(d)
+            old = mark_values(d.old, olds) if d.old else _NONE
+            new = mark_values(d.new, news) if d.new else _NONE
+            quotes_a.append(mark_values(d.quote_a, olds) if d.quote_a else _NONE)
+            quotes_b.append(mark_values(d.quote_b, news) if d.quote_b else _NONE)
+        changes.append(
+            f'<div class="cmp-change" data-field="{esc(d.field)}"><span class="role">{esc(FIELD_LABEL.get(d.field, d.field))}</span>'
+            f'<span class="old">{old}</span> → <span class="new">{new}</span></div>'
+        )
+
+    def side(label: str, title: str, quotes: list[str]) -> str:
+        head = f'<div class="cmp-head"><span class="num">{esc(_ref(label))}</span> {title}</div>'
+        return head + "".join(f'<div class="cmp-quote">{q}</div>' for q in quotes)
+
+    return (
+        f'<tr class="cmp-row" data-kind="changed" data-a="{esc(p.label_a)}" data-b="{esc(p.label_b)}">'
+        f'<td>{"".join(changes)}</td><td class="old">{side(p.label_a, title_a, quotes_a)}</td>'
+        f'<td class="new">{side(p.label_b, title_b, quotes_b)}</td></tr>'
+    )
+
+
+def _singles_table(kind: str, singles: list[Single]) -> str:
+    rows = "".join(
+        f'<tr class="cmp-row" data-kind="{kind}" data-item="{esc(s.label)}"><td class="num">{esc(_ref(s.label))}</td>'
+        f'<td><details><summary>{esc(s.point.title)}</summary><div class="point-text">{esc(s.point.text)}</div></details></td>'
+        f"<td>{esc('、'.join(s.point.lead)) or '—'}</td><td>{esc('、'.join(s.point.responsible)) or '—'}</td>"
+        f"<td>{esc('；'.join(t.text for t in s.point.targets))}</td></tr>"
+        for s in singles
+    )
+    head = "".join(f"<th>{esc(h)}</th>" for h in TABLE_HEADERS)
+    return f'<table class="points-table cmp-table">{_colgroup(9, 38, 17, 24, 12)}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def compare_tables_html(c: Comparison) -> str:
+    """The changed work points side by side (A's values marked red, B's green), then new, dropped and kept."""
+    out = [f'<div class="section-title">有变化的事项（{len(c.changed)}）</div>']
+    if c.changed:
+        head = f"<th>变化</th><th>A：{esc(doc_name(c.a))}</th><th>B：{esc(doc_name(c.b))}</th>"
+        rows = "".join(_pair_row(p) for p in c.changed)
+        out.append(f'<table class="points-table cmp-table" id="compare-changed">{_colgroup(24, 38, 38)}'
+                   f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    else:
+        out.append('<div class="empty">对应的事项都没有变化。</div>')
+    for kind, title, singles, doc in (("new", "新增的事项", c.new, c.b), ("dropped", "删去的事项", c.dropped, c.a)):
+        where = "只见于 B" if kind == "new" else "只见于 A"
+        out.append(f'<div class="section-title" id="compare-{kind}">{title}（{len(singles)}）：{where}，{esc(doc_name(doc))}</div>')
+        out.append(_singles_table(kind, singles) if singles else '<div class="empty">没有。</div>')
+    if c.kept:
+        rows = "".join(
+            f'<tr class="cmp-row" data-kind="kept"><td class="num">{esc(_ref(p.label_a))}</td>'
+            f'<td class="num">{esc(_ref(p.label_b))}</td><td>{esc(p.b.title)}</td><td>{p.similarity:.2f}</td></tr>'
+            for p in c.kept
+        )
+        out.append(
+            f'<details class="cmp-kept"><summary>未变的事项（{len(c.kept)}），可能已重新编号</summary>'
+            f'<table class="points-table cmp-table">{_colgroup(12, 12, 64, 12)}<thead><tr><th>A编号</th><th>B编号</th>'
+            f"<th>标题</th><th>相似度</th></tr></thead><tbody>{rows}</tbody></table></details>"
+        )
+    return "".join(out)
+
+
+def compare_rows(c: Comparison) -> list[list[Any]]:
+    """Every row of the export (see :data:`COMPARE_HEADERS`): one per difference, then new, dropped, kept."""
+    rows: list[list[Any]] = []
+    for p in c.changed:
+        for d in p.differences:
+            rows.append(["有变化", p.label_a, p.label_b, p.b.title, FIELD_LABEL.get(d.field, d.field),
+                         d.old, d.new, d.quote_a, d.quote_b, round(p.similarity, 3)])
+    rows += [["新增", "", s.label, s.point.title, "", "", "", "", "", None] for s in c.new]
+    rows += [["删去", s.label, "", s.point.title, "", "", "", "", "", None] for s in c.dropped]
+    rows += [["未变", p.label_a, p.label_b, p.b.title, "", "", "", "", "", round(p.similarity, 3)] for p in c.kept]
+    return rows
