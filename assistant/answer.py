@@ -95,14 +95,8 @@ class Assistant:
         self.directory = UnitDirectory(self.notices)
         self._row = {id(p): i for i, (_, p) in enumerate(searcher.entries)}
         tokenizer = searcher.index.tokenizer
-        self._tokens = [set(tokenizer.tokens(p.text + " " + " ".join(p.path))) for _, p in searcher.entries]
-        df: dict[str, int] = defaultdict(int)
-        for tokens in self._tokens:
-            for t in tokens:
-                df[t] += 1
-        n = len(self._tokens)
-        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        self._idf_unseen = math.log((n + 1) / 0.5)
+        self._texts = [(p.text + " " + " ".join(p.path)).lower() for _, p in searcher.entries]
+        self._idf: dict[str, float] = {}
         self._words = [set(tokenizer.words_of(p.text + " " + p.title)) for _, p in searcher.entries]
         self._sense_cache: dict[tuple[str, frozenset[str]], set[str]] = {}
 
@@ -449,9 +443,17 @@ class Assistant:
         ]
         if not tokens:
             return 0.0
-        have = set().union(*(self._tokens[self._row[id(p)]] for p in points)) if points else set()
-        weight = {t: self._idf.get(t, self._idf_unseen) for t in tokens}
+        # Substrings, not token sets: jieba may cut 河长制 in a question and keep 河长制湖长制 whole in a notice.
+        have = " ".join(p.text + " " + " ".join(p.path) for p in points).lower()
+        weight = {t: self._idf_of(t) for t in tokens}
         return sum(w for t, w in weight.items() if t in have) / sum(weight.values())
+
+    def _idf_of(self, token: str) -> float:
+        """Inverse share of work points whose text contains the token (cached)."""
+        if token not in self._idf:
+            df = sum(token in text for text in self._texts)
+            self._idf[token] = math.log((len(self._texts) + 1) / (df + 0.5))
+        return self._idf[token]
 
     def _sense_words(self, term: str, scope: list[Notice]) -> set[str]:
         """Words of the notices that carry a topic term in its sense.
@@ -479,7 +481,7 @@ class Assistant:
         best: tuple[float, int, Target, Notice, WorkPoint] | None = None
         for rank, (n, p, _) in enumerate(entries[:5]):
             for t in p.targets:
-                window = _target_window(p.text, t)
+                window = _target_window(p.text, t, p.targets)
                 if not window:
                     continue
                 score = _coverage(terms, None, window) - 0.05 * rank
@@ -603,21 +605,19 @@ def _coverage(terms: list[str], p: WorkPoint | None, text: str | None = None) ->
     return sum(len(t) for t in terms if t in text) / total
 
 
-def _target_window(text: str, t: Target) -> str:
-    """The words around a figure: back to the previous figure or clause break, on to the next break."""
+def _target_window(text: str, t: Target, targets: list[Target]) -> str:
+    """The words around a figure: from the previous target or clause break to the next one."""
     i = text.find(t.text)
     if i < 0:
         return ""
     start = max(text.rfind(c, 0, i) for c in "，,；;。、") + 1
-    prev_fig = max((m.end() for m in re.finditer(r"\d+(?:\.\d+)?[%‰]?[\u4e00-\u9fa5]{0,2}", text[start:i])), default=0)
-    start = start + prev_fig if prev_fig and start + prev_fig < i else start
+    ends = [j + len(o.text) for o in targets if o.text != t.text for j in [text.rfind(o.text, start, i)] if j >= 0]
+    start = max([start, *ends])
     end = i + len(t.text)
     m = _DELIM.search(text, end)
     stop = m.start() if m else len(text)
-    nxt = text.find("、", end)
-    if 0 <= nxt < stop:
-        stop = nxt
-    return text[start:stop]
+    nxt = [j for j in [text.find("、", end), *(text.find(o.text, end) for o in targets)] if j >= 0]
+    return text[start : min([stop, *nxt])]
 
 
 def _head_is_modifier(terms: list[str], window: str) -> bool:
@@ -626,7 +626,8 @@ def _head_is_modifier(terms: list[str], window: str) -> bool:
 
     if not terms:
         return False
-    head = terms[-1]
+    nouns = [t for t in terms if any(f.startswith(("n", "eng")) for _, f in pseg.lcut(t))]
+    head = (nouns or terms)[-1]
     i = window.lower().rfind(head)
     if i < 0:
         return False
@@ -637,6 +638,3 @@ def _head_is_modifier(terms: list[str], window: str) -> bool:
     word, flag = words[0]
     return flag.startswith("n") and word not in "".join(terms) and not re.match(r"\d", word)
 
-
-def as_float(x: np.floating) -> float:
-    return float(x)

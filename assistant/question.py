@@ -13,6 +13,7 @@ from assistant.parse.structure import CN_NUM, _cn_to_int
 
 FIGURE = re.compile(
     r"多少|几[个项座家所条处台辆万亿千百]?|多长|多大|多高|多宽|多远|比例|比重|百分之|目标值|指标|达到什么|什么水平|"
+    r"率(?:的)?目标|率$|目标是|"
     r"what percentage|how many|how much|how long|how far|what (?:is the )?(?:target|rate|share|proportion)",
     re.I,
 )

@@ -40,7 +40,14 @@ def test_figure_answer_quotes_the_sentence_the_task_and_its_lead(assistant):
 
 @pytest.mark.parametrize(
     ("question", "figure", "item"),
-    [("农药施用量要减少多少", "5%", "28"), ("重要农产品生产保护区要划定多少万亩", "42万亩", "7"), ("黄河两岸生态综合治理工程有多少公里", "189公里", "8")],
+    [
+        ("农药施用量要减少多少", "5%", "28"),  # 施用量减少3%，农药施用量减少5%
+        ("重要农产品生产保护区要划定多少万亩", "42万亩", "7"),  # 粮食生产功能区41万亩、重要农产品生产保护区42万亩
+        ("黄河两岸生态综合治理工程有多少公里", "189公里", "8"),  # figure before the noun
+        ("大通河生态保护建设工程多长", "67公里", "8"),
+        ("PM2.5浓度要下降多少", "15%", "31"),
+        ("河长制由哪个部门负责", "市水务局", "54"),
+    ],
 )
 def test_figures_come_from_the_right_clause(assistant, question, figure, item):
     a = assistant.ask(question)
