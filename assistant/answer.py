@@ -20,11 +20,12 @@ import numpy as np
 
 from assistant.directory import UnitDirectory
 from assistant.errors import QuestionError
+from assistant.figures import best_target
 from assistant.parse.structure import match_heading
 from assistant.parse.targets import sentences
 from assistant.parse.units import locality
 from assistant.question import Question, read_question
-from assistant.records import Answer, Citation, Notice, Target, WorkPoint
+from assistant.records import Answer, Citation, Notice, WorkPoint
 from assistant.search import Searcher
 
 #: Longer questions are cut to this many characters before embedding (the model reads 512 tokens).
@@ -478,20 +479,11 @@ class Assistant:
 
     def _figure(self, ctx: _Ctx, entries: list[tuple[Notice, WorkPoint, float]], terms: list[str]) -> Answer:
         """The figure a question asks for: the target whose surrounding words best match the question."""
-        best: tuple[float, int, Target, Notice, WorkPoint] | None = None
-        for rank, (n, p, _) in enumerate(entries[:5]):
-            for t in p.targets:
-                window = _target_window(p.text, t, p.targets)
-                if not window:
-                    continue
-                score = _coverage(terms, None, window) - 0.05 * rank
-                if _head_is_modifier(terms, window):
-                    continue
-                if best is None or score > best[0]:
-                    best = (score, rank, t, n, p)
-        if best is None or best[0] < 0.34:
+        found = best_target(terms, [p for _, p, _ in entries[:5]])
+        if found is None:
             return self._not_covered(ctx, [])
-        _, _, target, n, p = best
+        target, rank = found
+        n, p, _ = entries[rank]
         ordered = [(n, p, 1.0)] + [e for e in entries if e[1] is not p]
         cites = self._cites_for(ordered, ctx.q.text, terms)
         cites[0].quote = target.sentence
@@ -575,7 +567,6 @@ _CUE_WORD = re.compile(r"^(哪些|什么|工作|任务|涉及|关于|有关|分�
 _SCOPE_WORD = re.compile(r"^\d{4}$|^\d{4}年$")
 _COMPARE_WORD = re.compile(r"^(相比|对比|比较|变化|新增|删去|删除|去掉|取消|不再|今年|去年|上年|和|与|年|调整)$")
 _FIELD_LABEL = {"targets": "目标", "lead": "牵头单位", "responsible": "责任单位", "title": "标题"}
-_DELIM = re.compile(r"[，,；;。：:（）()]")
 
 
 def _label_number(label: str) -> int | None:
@@ -593,48 +584,3 @@ def _notices_of(entry) -> list[Notice]:
 
 def _first_sentences(text: str, k: int) -> str:
     return "".join(sentences(text.replace("\n", ""))[:k])
-
-
-def _coverage(terms: list[str], p: WorkPoint | None, text: str | None = None) -> float:
-    """Share of the question's content characters (by word) that the text contains."""
-    if not terms:
-        return 1.0
-    text = text if text is not None else p.text + " ".join(p.path) + " ".join(p.units)
-    text = text.lower()
-    total = sum(len(t) for t in terms)
-    return sum(len(t) for t in terms if t in text) / total
-
-
-def _target_window(text: str, t: Target, targets: list[Target]) -> str:
-    """The words around a figure: from the previous target or clause break to the next one."""
-    i = text.find(t.text)
-    if i < 0:
-        return ""
-    start = max(text.rfind(c, 0, i) for c in "，,；;。、") + 1
-    ends = [j + len(o.text) for o in targets if o.text != t.text for j in [text.rfind(o.text, start, i)] if j >= 0]
-    start = max([start, *ends])
-    end = i + len(t.text)
-    m = _DELIM.search(text, end)
-    stop = m.start() if m else len(text)
-    nxt = [j for j in [text.find("、", end), *(text.find(o.text, end) for o in targets)] if j >= 0]
-    return text[start : min([stop, *nxt])]
-
-
-def _head_is_modifier(terms: list[str], window: str) -> bool:
-    """The question's last word stands in the window only as a modifier of another noun (GDP in GDP用水量)."""
-    import jieba.posseg as pseg
-
-    if not terms:
-        return False
-    nouns = [t for t in terms if any(f.startswith(("n", "eng")) for _, f in pseg.lcut(t))]
-    head = (nouns or terms)[-1]
-    i = window.lower().rfind(head)
-    if i < 0:
-        return False
-    after = window[i + len(head):]
-    words = [(w, f) for w, f in pseg.lcut(after) if w.strip()]
-    if not words:
-        return False
-    word, flag = words[0]
-    return flag.startswith("n") and word not in "".join(terms) and not re.match(r"\d", word)
-
