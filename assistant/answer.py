@@ -360,30 +360,37 @@ class Assistant:
                     members.append((float(dense[self._row[id(p)]]), n, p))
         if not members:
             return None
-        # Notices in order of their best match; within a notice, lead units with most work points first.
+        # The notice with most work points on the topic is answered in full, grouped by lead unit
+        # (most work points first); other notices that touch it are named as related, not cited.
         by_notice: dict[int, list[tuple[float, Notice, WorkPoint]]] = defaultdict(list)
         for m in sorted(members, key=lambda m: -m[0]):
             by_notice[id(m[1])].append(m)
+        groups = sorted(by_notice.values(), key=lambda g: (-len(g), -g[0][0]))
+        group, others = groups[0], groups[1:]
+        n = group[0][1]
         none = "(no lead unit printed)" if q.english else "（未列牵头单位）"
+        where = f"{n.doc.number or n.doc.title}: " if len(ctx.scope) > 1 else ""
         lines = [
-            f"**{len(members)}** work points concern this, by lead unit:" if q.english
-            else f"共 **{len(members)}** 项工作涉及，按牵头单位："
+            f"{where}**{len(group)}** work points concern this, by lead unit:" if q.english
+            else f"{where}共 **{len(group)}** 项工作涉及，按牵头单位："
         ]
+        by_lead: dict[str, list[tuple[float, Notice, WorkPoint]]] = defaultdict(list)
+        for m in sorted(group, key=lambda m: n.items.index(m[2])):
+            by_lead["、".join(m[2].lead) or none].append(m)
         cites: list[Citation] = []
-        for group in by_notice.values():
-            n = group[0][1]
-            if len(by_notice) > 1:
-                lines.append(f"\n《{n.doc.title}》{n.doc.number}（{len(group)}）" if not q.english else
-                             f"\n{n.doc.number or n.doc.title} ({len(group)})")
-            by_lead: dict[str, list[tuple[float, Notice, WorkPoint]]] = defaultdict(list)
-            for m in sorted(group, key=lambda m: n.items.index(m[2])):
-                by_lead["、".join(m[2].lead) or none].append(m)
-            for lead, items in sorted(by_lead.items(), key=lambda kv: (kv[0] == none, -len(kv[1]))):
-                lines.append(f"- **{lead}**（{len(items)}）：" if not q.english else f"- **{lead}** ({len(items)}):")
-                for s_, _, p in items:
-                    cites.append(self._cite(n, p, self._quote(p, q.text, terms), s_))
-                    lines.append(f"  - {p.ref} {p.title} [{len(cites)}]")
-        return Answer("", "\n".join(lines), True, cites, kind="topic")
+        for lead, items in sorted(by_lead.items(), key=lambda kv: (kv[0] == none, -len(kv[1]))):
+            lines.append(f"- **{lead}**（{len(items)}）：" if not q.english else f"- **{lead}** ({len(items)}):")
+            for s_, _, p in items:
+                cites.append(self._cite(n, p, self._quote(p, q.text, terms), s_))
+                lines.append(f"  - {p.ref} {p.title} [{len(cites)}]")
+        related = [self._cite(m[1], m[2], m[2].title, m[0]) for g in others for m in g]
+        if others:
+            names = "、".join(g[0][1].doc.number or g[0][1].doc.title for g in others[:5])
+            lines.append(
+                f"\nAlso touched on in {len(others)} other notices ({names}…); ask about one by its number."
+                if q.english else f"\n另有 {len(others)} 份通知也涉及（{names}等），可在问题中写明文号查看。"
+            )
+        return Answer("", "\n".join(lines), True, cites, related, kind="topic")
 
     # ------------------------------------------------------------------ retrieval answers
     def _retrieve(self, ctx: _Ctx) -> Answer:
