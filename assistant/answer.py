@@ -76,6 +76,7 @@ class _Ctx:
     q: Question
     scope: list[Notice]
     words: list[str]
+    unit: str = ""  # the department filter, when one is set
 
 
 class Assistant:
@@ -122,7 +123,7 @@ class Assistant:
         if q.doc_number and len(scope) < len(self.notices):
             # The 文号 has done its work by choosing the notice; its characters are not the topic.
             q.text = q.text.replace(q.doc_number, " ").strip() or q.text
-        ctx = _Ctx(q, scope, self.searcher.index.tokenizer.words_of(q.text))
+        ctx = _Ctx(q, scope, self.searcher.index.tokenizer.words_of(q.text), unit or "")
         for handler in (self._compare, self._meta, self._task_number, self._unit_list, self._section, self._topic):
             answer = handler(ctx)
             if answer is not None:
@@ -267,6 +268,9 @@ class Assistant:
                 if _label_number(p.item) == q.task_number:
                     found.append((n, p))
                     break
+        # Several notices have a task N: prefer one whose tasks name their units (a 工作要点), then the
+        # one with units on that very task when the question asks who leads it.
+        found.sort(key=lambda e: (q.lead and not e[1].roles, -sum(1 for t in e[0].tasks if t.roles)))
         if not found:
             top = max((len(n.tasks) for n in ctx.scope), default=0)
             msg = (
@@ -279,8 +283,8 @@ class Assistant:
         if q.lead:
             text = self._lead_sentence(ctx, n, p)
         else:
-            text = f"第{p.item}项 **{p.title}**：{_first_sentences(p.text, 2)}" if not q.english else (
-                f"Task {p.item}: **{p.title}** — {_first_sentences(p.text, 2)}")
+            text = f"{self._ref(n, p, ctx)} **{p.title}**：{_first_sentences(p.text, 2)}" if not q.english else (
+                f"{self._ref(n, p, ctx)}: **{p.title}** — {_first_sentences(p.text, 2)}")
         return Answer("", text, True, [self._cite(n, p, p.title, 1.0)], kind="task")
 
     # ------------------------------------------------------------------ everything a unit does
@@ -288,11 +292,14 @@ class Assistant:
         q = ctx.q
         if not (q.listing or q.roles) or (q.figure and not q.listing):
             return None
-        entries = [e for e in self.directory.find(q.text) if any(n in ctx.scope for n in _notices_of(e))]
+        in_scope = {id(n.doc) for n in ctx.scope}  # by metadata: a unit filter makes new Notice objects
+        entries = [
+            e for e in self.directory.find(q.text) or self.directory.find(ctx.unit if not _topic_terms(ctx) else "")
+            if any(id(n.doc) in in_scope for pts in e.points.values() for n, _ in pts)
+        ]
         if not entries:
             return None
         want_lead_only = "牵头" in q.roles and not any(r in q.roles for r in ("参与", "配合", "负责"))
-        in_scope = {id(n) for n in ctx.scope}
         groups: dict[str, list[Entry]] = defaultdict(list)
         for e in entries:
             for role in self.directory.roles_of(e):
@@ -300,7 +307,8 @@ class Assistant:
                 if want_lead_only and not lead_like:
                     continue
                 key = "牵头" if lead_like else role
-                groups[key] += [(n, p) for n, p in e.points[role] if id(n) in in_scope and (n, p) not in groups[key]]
+                seen = {id(p) for _, p in groups[key]}
+                groups[key] += [(n, p) for n, p in e.points[role] if id(n.doc) in in_scope and id(p) not in seen]
         groups = {r: v for r, v in groups.items() if v}
         if not groups:
             name = entries[0].name
@@ -576,6 +584,11 @@ _COMPARE_WORD = re.compile(r"^(相比|对比|比较|变化|新增|删去|删除|
 _FIELD_LABEL = {"targets": "目标", "lead": "牵头单位", "responsible": "责任单位", "title": "标题"}
 
 
+def _topic_terms(ctx: _Ctx) -> list[str]:
+    """The question's words that name a topic (not its cue words such as 哪些, 工作, 牵头)."""
+    return [w for w in ctx.words if not _CUE_WORD.search(w)]
+
+
 def _label_number(label: str) -> int | None:
     from assistant.parse.structure import _cn_to_int
 
@@ -583,10 +596,6 @@ def _label_number(label: str) -> int | None:
     if core.isdigit():
         return int(core)
     return _cn_to_int(core) if core else None
-
-
-def _notices_of(entry) -> list[Notice]:
-    return [n for pts in entry.points.values() for n, _ in pts]
 
 
 def _first_sentences(text: str, k: int) -> str:
