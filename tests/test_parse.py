@@ -169,3 +169,43 @@ def test_same_notice_as_docx_pdf_and_gbk_parses_to_the_same_items(tmp_path, seed
         other = parse_notice(path)
         assert _items(other) == expected, path.name
         assert (other.doc.number, other.doc.date) == (seed.doc.number, seed.doc.date), path.name
+
+
+def test_a_task_table_in_a_docx_becomes_work_points_with_units(tmp_path):
+    """Many 工作要点 list tasks in a table: each row is a work point, its unit columns its roles."""
+    from docx import Document
+
+    doc = Document()
+    for line in ("某某市人民政府办公室", "关于印发某某市2020年节水工作要点的通知", "某政办〔2020〕12号", "各县区人民政府：",
+                 "现将工作要点印发给你们，请认真贯彻落实。"):
+        doc.add_paragraph(line)
+    table = doc.add_table(rows=1, cols=6)
+    for cell, text in zip(table.rows[0].cells, ("序号", "工作任务", "工作目标", "牵头单位", "责任单位", "完成时限"), strict=True):
+        cell.text = text
+    rows = [
+        ("1", "推进农业节水增效", "高效节水灌溉面积达到5万亩", "市水务局", "市农业农村局、市财政局", "2020年底"),
+        ("2", "加强城镇节水", "城市公共供水管网漏损率控制在10%以内", "市住房建设局", "市水务局", "2020年10月"),
+        ("3", "开展节水宣传", "", "市水务局", "", "全年"),
+    ]
+    for values in rows:
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            cell.text = text
+    doc.save(tmp_path / "table.docx")
+    notice = parse_notice(tmp_path / "table.docx")
+    assert notice.doc.number == "某政办〔2020〕12号"
+    tasks = {p.item: p for p in notice.tasks}
+    assert sorted(tasks) == ["1", "2", "3"]
+    assert tasks["1"].title == "推进农业节水增效"
+    assert tasks["1"].lead == ["市水务局"] and tasks["1"].responsible == ["市农业农村局", "市财政局"]
+    assert "5万亩" in [t.text for t in tasks["1"].targets] and "完成时限：2020年底" in tasks["1"].text
+    assert tasks["2"].lead == ["市住房建设局"] and any(t.text == "10%以内" for t in tasks["2"].targets)
+    assert tasks["3"].lead == ["市水务局"] and tasks["3"].responsible == []
+
+
+def test_the_state_council_reform_list_table_gives_23_measures_with_guiding_units():
+    notice = parse_notice(STATE_COUNCIL / "guobanfa-2018-126.html")
+    numbered = [p for p in notice.items if p.item.isdigit()]
+    assert [p.item for p in numbered][:14] == [str(i) for i in range(1, 15)]
+    first = numbered[0]
+    assert first.title == "知识产权民事、刑事、行政案件“三合一”审判"
+    assert first.roles == {"最高人民法院": "指导", "最高人民检察院": "指导", "国家知识产权局": "指导"}

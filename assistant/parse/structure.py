@@ -212,6 +212,61 @@ def _is_closing(line: str, issuer: str) -> bool:
     return bool(issuer and line == issuer) or (len(line) <= 12 and bool(_ISSUER_SUFFIX.search(line)) and "。" not in line)
 
 
+#: Table header cells (spaces removed) → what the column holds. Checked in order; first match wins.
+_COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("label", re.compile(r"^(序号|编号|序)$")),
+    ("牵头单位", re.compile(r"牵头|主责")),
+    ("配合单位", re.compile(r"配合|协办")),
+    ("参与单位", re.compile(r"参与")),
+    ("指导单位", re.compile(r"指导(单位|部门)")),
+    ("责任单位", re.compile(r"责任(单位|部门|主体)|负责(单位|部门)")),
+    ("title", re.compile(r"任务|举措|事项|措施|项目|名称|内容|工作|要点")),
+)
+
+
+def _column_roles(cells: list[str]) -> list[str] | None:
+    """What each column of a task table holds, or None when the row is not such a header."""
+    roles = []
+    for cell in cells:
+        cell = re.sub(r"\s+", "", cell)
+        roles.append(next((role for role, pattern in _COLUMNS if pattern.search(cell)), cell))
+    has_units = any(r.endswith("单位") for r in roles)
+    return roles if has_units and "title" in roles else None
+
+
+def table_rows_to_lines(lines: list[str]) -> list[str]:
+    """Rewrite a task table (序号 | 任务 | 内容 | 牵头单位 | 责任单位 …) as numbered lines and unit lines.
+
+    Work-point notices often list their tasks in a table; the readers give each row as one line
+    with tab-separated cells. Each row becomes ``N. 任务。内容`` followed by ``牵头单位:…`` lines,
+    the form the structure parser reads; rows that are not of the table (category rows such as
+    ``一、知识产权保护方面``) pass through and become headings.
+    """
+    out: list[str] = []
+    header: list[str] | None = None
+    for line in lines:
+        cells = [c.strip() for c in line.split("\t")]
+        roles = _column_roles(cells) if len(cells) >= 3 else None
+        if roles:
+            header = roles
+            continue
+        if header is None or len(cells) != len(header):
+            if "\t" in line:
+                header = None
+            out.append(line)
+            continue
+        row = dict(zip(header, cells, strict=True))
+        titles = [c for h, c in zip(header, cells, strict=True) if h == "title" and c]
+        details = titles[1:] + [
+            f"{h}：{c}" for h, c in zip(header, cells, strict=True) if c and h not in ("label", "title") and not h.endswith("单位")
+        ]
+        label = row.get("label") or str(sum(1 for x in out if re.match(r"^\d+\. ", x)) + 1)
+        title = titles[0].rstrip("。") if titles else ""
+        out.append(f"{label}. {title}。" + "".join(d if d.endswith("。") else d + "。" for d in details))
+        out += [f"{h}:{c}" for h, c in row.items() if h.endswith("单位") and c]
+    return out
+
+
 def parse_structure(lines: list[str], info: NoticeInfo, body_start: int = 0) -> list[WorkPoint]:
     """Nest a notice's body lines into headings and work points.
 
@@ -223,6 +278,7 @@ def parse_structure(lines: list[str], info: NoticeInfo, body_start: int = 0) -> 
     Returns:
         Work points in document order; each carries its heading path, responsibility and targets.
     """
+    lines = lines[:body_start] + table_rows_to_lines(lines[body_start:])
     root = _Node("root", "", [])
     preamble = _Node("preamble", "导语", [])
     stack: list[_Node] = [root]
