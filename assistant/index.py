@@ -167,11 +167,15 @@ def _load_previous(
     index_dir: Path, model: str
 ) -> tuple[dict[str, Any], dict[str, tuple[Notice, tuple[np.ndarray, np.ndarray]]]]:
     """The previous build's notices and embeddings by file, for reuse (empty when there is none)."""
+    from assistant.parse import PARSER_VERSION
+
     try:
         manifest = read_manifest(index_dir)
         check_model(manifest, model, index_dir)
     except IndexFolderError:
         return {}, {}
+    if manifest.get("parser") != PARSER_VERSION:
+        return {}, {}  # parsed by another version of the parser: read every file again
     data = index_dir / manifest["data"]
     notices = _read_items(data)
     vectors, titles = np.load(data / "embeddings.npy"), np.load(data / "titles.npy")
@@ -214,7 +218,7 @@ def build_index(
         IndexFolderError: the folder holds an index built by another model and ``force`` is off.
         IndexLockedError: another process is writing the folder.
     """
-    from assistant.parse import parse_notice
+    from assistant.parse import PARSER_VERSION, parse_notice
 
     start = time.perf_counter()
     corpus, index_dir = Path(corpus), Path(index_dir)
@@ -269,6 +273,7 @@ def build_index(
         data_name = _write_data(index_dir, notices, matrix, titles)
         manifest = {
             "format": FORMAT,
+            "parser": PARSER_VERSION,
             "model": embedder.name,
             "dim": embedder.dim,
             "data": data_name,

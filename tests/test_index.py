@@ -137,3 +137,15 @@ def test_a_build_waits_for_another_writer_and_leaves_a_valid_index(tmp_path: Pat
     holder.join()
     assert report.added == ["a.html"]
     assert len(load_index(index).entries) == report.items
+
+
+def test_an_index_parsed_by_another_parser_version_is_read_again(tmp_path: Path, embedder):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    shutil.copy(STATE_COUNCIL / "guobanhan-2004-036.html", corpus / "a.html")
+    build_index(corpus, index, embedder, progress=False)
+    manifest = json.loads((index / "manifest.json").read_text())
+    manifest["parser"] = -1
+    (index / "manifest.json").write_text(json.dumps(manifest))
+    again = build_index(corpus, index, embedder, progress=False)
+    assert again.added == ["a.html"] and again.kept == []

@@ -11,6 +11,9 @@ from pathlib import Path
 from assistant.errors import UnreadableFileError
 from assistant.records import Notice
 
+#: Bumped whenever parsing changes what a file yields; an index built by another version re-parses.
+PARSER_VERSION = 2
+
 
 def parse_notice(path: str | os.PathLike[str]) -> Notice:
     """Read one notice file (.txt, .md, .html, .docx, .pdf) into its metadata and work points.
