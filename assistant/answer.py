@@ -21,7 +21,7 @@ import numpy as np
 from assistant.directory import UnitDirectory
 from assistant.errors import QuestionError
 from assistant.figures import best_target
-from assistant.parse.structure import match_heading
+from assistant.parse.structure import cn_to_int, match_heading
 from assistant.parse.targets import sentences
 from assistant.parse.units import locality
 from assistant.question import Question, read_question
@@ -590,12 +590,12 @@ def _topic_terms(ctx: _Ctx) -> list[str]:
 
 
 def _label_number(label: str) -> int | None:
-    from assistant.parse.structure import _cn_to_int
+
 
     core = label.strip("（）()第条")
     if core.isdigit():
         return int(core)
-    return _cn_to_int(core) if core else None
+    return cn_to_int(core) if core else None
 
 
 def _first_sentences(text: str, k: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.parse.structure import CN_NUM, _cn_to_int
+from assistant.parse.structure import CN_NUM, cn_to_int
 
 FIGURE = re.compile(
     r"多少|几[个项座家所条处台辆万亿千百]?|多长|多大|多高|多宽|多远|比例|比重|百分之|目标值|指标|达到什么|什么水平|"
@@ -73,7 +73,7 @@ def read_question(text: str) -> Question:
     m = TASK_NO.search(text)
     if m:
         raw = m.group(1) or m.group(3)
-        task_number = int(raw) if raw.isdigit() else _cn_to_int(raw)
+        task_number = int(raw) if raw.isdigit() else cn_to_int(raw)
         style = m.group(2) or "项"
     year = YEAR.search(text)
     doc = DOC_NUMBER.search(text)

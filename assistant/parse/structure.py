@@ -53,7 +53,8 @@ _ISSUER_SUFFIX = re.compile(r"(国务院办公厅|国务院|人民政府办公�
 _CLOSING = re.compile(r"^[（(](此件|本文|此文)[^）)]*[）)]$|^附件[:：]?|^抄送[:：]|^(联系人|联系电话)[:：]")
 
 
-def _cn_to_int(s: str) -> int:
+def cn_to_int(s: str) -> int:
+    """Chinese numerals to an integer: 十二 → 12, 二〇〇五 → 2005."""
     digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
     digits.update({"〇": 0, "两": 2})
     if all(c in digits for c in s):
@@ -80,7 +81,7 @@ def iso_date(text: str) -> str:
         m = _CN_DATE.match(text.strip())
         if not m:
             return ""
-        y, mo, d = (_cn_to_int(g) for g in m.groups())
+        y, mo, d = (cn_to_int(g) for g in m.groups())
     if not (1 <= mo <= 12 and 1 <= d <= 31 and 1900 < y < 2200):
         return ""
     return f"{y:04d}-{mo:02d}-{d:02d}"
