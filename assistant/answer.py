@@ -590,8 +590,7 @@ def _topic_terms(ctx: _Ctx) -> list[str]:
 
 
 def _label_number(label: str) -> int | None:
-
-
+    """The number a task label prints: 37, （五） → 5, 第十二条 → 12."""
     core = label.strip("（）()第条")
     if core.isdigit():
         return int(core)
