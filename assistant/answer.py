@@ -527,13 +527,18 @@ class Assistant:
 
     # ------------------------------------------------------------------ helpers
     def _lead_sentence(self, ctx: _Ctx, n: Notice, p: WorkPoint) -> str:
+        """Who does a work point: its units by role, or, where it prints none, the sentence that says who."""
         by_role: dict[str, list[str]] = defaultdict(list)
         for unit, role in p.roles.items():
             by_role[role].append(unit)
+        if not by_role:
+            # Articles and replies name the body in the text ("国务院专利行政部门负责…"): quote it.
+            quote = self._quote(p, ctx.q.text, [*ctx.words, "负责", "牵头", "部门"])
+            return f"{self._ref(n, p, ctx)}「{p.title}」：“{quote}” [1]"
         if ctx.q.english:
-            roles = "; ".join(f"{_ROLE_EN.get(r, r)}: {'、'.join(u)}" for r, u in by_role.items()) or "no unit is printed"
+            roles = "; ".join(f"{_ROLE_EN.get(r, r)}: {'、'.join(u)}" for r, u in by_role.items())
             return f"Task {p.item} ({p.title}) — {roles}. [1]"
-        roles = "；".join(f"{_ROLE_LABEL.get(r, r)}：**{'、'.join(u)}**" for r, u in by_role.items()) or "通知未列出责任单位"
+        roles = "；".join(f"{_ROLE_LABEL.get(r, r)}：**{'、'.join(u)}**" for r, u in by_role.items())
         return f"{self._ref(n, p, ctx)}「{p.title}」— {roles} [1]"
 
     def _ref(self, n: Notice, p: WorkPoint, ctx: _Ctx) -> str:

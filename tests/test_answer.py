@@ -148,3 +148,9 @@ def test_dev_measures(assistant):
     assert rows["oos"]["oos_ok"] == 1.0
     assert rows["overall"]["must"] >= 0.95
     assert rows["overall"]["R@5"] >= 0.9
+
+
+def test_who_question_on_an_article_quotes_the_sentence_naming_the_body(assistant):
+    a = assistant.ask("专利代理管理工作由谁负责")
+    assert a.citations[0].doc.number == "国务院令第706号" and a.citations[0].point.item == "第五条"
+    assert "国务院专利行政部门负责全国的专利代理管理工作" in a.answer
