@@ -31,6 +31,7 @@ import gradio as gr
 from assistant.answer import Assistant
 from assistant.directory import UnitEntry
 from assistant.errors import AssistantError, UnreadableFileError
+from assistant.parse.readers import SUPPORTED
 from assistant.records import Answer, Notice
 from assistant.render import (
     COMPARE_HEADERS,
@@ -62,8 +63,6 @@ EXAMPLES: tuple[str, ...] = (
     "海东市生态文明工作要点的文号是什么？",
     "东政办〔2019〕138号一共有多少项任务？",
 )
-#: File types the parser reads.
-UPLOAD_TYPES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 # Concurrent chat answers: the model is shared and the machine may have two cores; the queue holds the rest.
 CHAT_CONCURRENCY = 4
 
@@ -392,8 +391,8 @@ class PolicyApp:
     def _parse_upload(self, path: Path) -> Notice:
         from assistant.parse import parse_notice
 
-        if path.suffix.lower() not in UPLOAD_TYPES:
-            raise UnreadableFileError(str(path), f"{path.suffix or '无扩展名'} 不是支持的格式（{'、'.join(UPLOAD_TYPES)}）")
+        if path.suffix.lower() not in SUPPORTED:
+            raise UnreadableFileError(str(path), f"{path.suffix or '无扩展名'} 不是支持的格式（{'、'.join(SUPPORTED)}）")
         return parse_notice(path)
 
     def _corpus_target(self, upload: Path) -> Path | None:
@@ -487,7 +486,7 @@ def build_app(
                 compare_tables = gr.HTML("", elem_id="compare-tables")
             with gr.Tab("添加通知", id="add", elem_id="tab-add"):
                 gr.Markdown("上传一份通知（.txt、.html、.docx、.pdf），核对解析结果后加入语料库，索引会自动更新。")
-                upload = gr.File(label="通知文件", file_types=list(UPLOAD_TYPES), type="filepath", elem_id="upload")
+                upload = gr.File(label="通知文件", file_types=list(SUPPORTED), type="filepath", elem_id="upload")
                 add_button = gr.Button("加入语料库并更新索引", variant="primary", interactive=False, elem_id="add-button")
                 review = gr.HTML('<div class="empty">上传后，这里会显示解析结果。</div>', elem_id="review")
 
