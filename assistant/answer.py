@@ -233,14 +233,15 @@ class Assistant:
         q = ctx.q
         if not (q.meta or q.count) or len(ctx.scope) == 0:
             return None
+        scope = self._named_by_title(ctx) or ctx.scope
         lines, cites = [], []
-        if len(ctx.scope) > 1:
+        if len(scope) > 1:
             lines.append(
-                f"{len(ctx.scope)} notices are indexed; name one (by 文号 or year) to narrow this down:"
+                f"{len(scope)} notices are indexed; name one (by 文号 or year) to narrow this down:"
                 if q.english
-                else f"共索引了 {len(ctx.scope)} 份通知（可在问题中写明文号或年份以限定）："
+                else f"共索引了 {len(scope)} 份通知（可在问题中写明文号或年份以限定）："
             )
-        for n in ctx.scope[:10]:
+        for n in scope[:10]:
             d = n.doc
             parts = []
             if "number" in q.meta:
@@ -248,14 +249,22 @@ class Assistant:
             if "issuer" in q.meta:
                 parts.append(f"{'Issued by' if q.english else '发文机关'}: **{d.issuer or '—'}**")
             if "date" in q.meta:
-                parts.append(f"{'Dated' if q.english else '成文日期'}: **{d.date or '—'}**")
+                parts.append(f"{'Dated' if q.english else '成文日期'}: **{_date_text(d.date, q.english)}**")
                 if d.published:
-                    parts.append(f"{'Published' if q.english else '发布日期'}: **{d.published}**")
+                    parts.append(f"{'Published' if q.english else '发布日期'}: **{_date_text(d.published, q.english)}**")
             if q.count:
                 tasks = n.tasks
                 parts.append(f"**{len(tasks)}** {'numbered tasks' if q.english else '项任务'}")
             lines.append(f"《{d.title}》: " + ("; " if q.english else "；").join(parts))
         return Answer("", "\n\n".join(lines), True, cites, kind="meta")
+
+    def _named_by_title(self, ctx: _Ctx) -> list[Notice]:
+        """The one notice whose title shares clearly most words with the question ("生态文明工作要点的文号")."""
+        words = [w for w in _topic_terms(ctx) if len(w) >= 2]
+        scored = sorted(((sum(len(w) for w in words if w in n.doc.title), i) for i, n in enumerate(ctx.scope)), reverse=True)
+        if len(scored) > 1 and scored[0][0] >= 4 and scored[0][0] > scored[1][0]:
+            return [ctx.scope[scored[0][1]]]
+        return []
 
     # ------------------------------------------------------------------ 第N项
     def _task_number(self, ctx: _Ctx) -> Answer | None:
@@ -587,6 +596,14 @@ _CUE_WORD = re.compile(r"^(哪些|什么|工作|任务|涉及|关于|有关|分�
 _SCOPE_WORD = re.compile(r"^\d{4}$|^\d{4}年$")
 _COMPARE_WORD = re.compile(r"^(相比|对比|比较|变化|新增|删去|删除|去掉|取消|不再|今年|去年|上年|和|与|年|调整)$")
 _FIELD_LABEL = {"targets": "目标", "lead": "牵头单位", "responsible": "责任单位", "title": "标题"}
+
+
+def _date_text(iso: str, english: bool) -> str:
+    """``2019-08-19`` as the notices print it (2019年8月19日), with the ISO form beside it."""
+    if not iso:
+        return "—"
+    y, m, d = (int(x) for x in iso.split("-"))
+    return iso if english else f"{y}年{m}月{d}日（{iso}）"
 
 
 def _topic_terms(ctx: _Ctx) -> list[str]:

@@ -154,3 +154,10 @@ def test_who_question_on_an_article_quotes_the_sentence_naming_the_body(assistan
     a = assistant.ask("专利代理管理工作由谁负责")
     assert a.citations[0].doc.number == "国务院令第706号" and a.citations[0].point.item == "第五条"
     assert "国务院专利行政部门负责全国的专利代理管理工作" in a.answer
+
+
+def test_a_question_naming_a_notice_by_its_title_gets_that_notice_alone(assistant):
+    a = assistant.ask("促进就业的若干意见的文号是什么")
+    assert "国发〔2018〕39号" in a.answer and "东政办" not in a.answer
+    dated = assistant.ask("生态文明工作要点是哪天印发的")
+    assert "2019年8月19日" in dated.answer and "国发" not in dated.answer
