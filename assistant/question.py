@@ -56,7 +56,6 @@ class Question:
     count: bool
     meta: list[str] = field(default_factory=list)
     task_number: int | None = None
-    task_label_style: str = ""
     year: int | None = None
     doc_number: str = ""
     roles: list[str] = field(default_factory=list)
@@ -69,12 +68,11 @@ def read_question(text: str) -> Question:
     """Read a (checked) question's cues."""
     latin, cjk = len(_LATIN.findall(text)), len(_CJK.findall(text))
     meta = [name for name, pattern in (("number", NUMBER_Q), ("issuer", ISSUER_Q), ("date", DATE_Q)) if pattern.search(text)]
-    task_number, style = None, ""
+    task_number = None
     m = TASK_NO.search(text)
     if m:
         raw = m.group(1) or m.group(3)
         task_number = int(raw) if raw.isdigit() else cn_to_int(raw)
-        style = m.group(2) or "项"
     year = YEAR.search(text)
     doc = DOC_NUMBER.search(text)
     return Question(
@@ -86,7 +84,6 @@ def read_question(text: str) -> Question:
         count=bool(COUNT.search(text)) and task_number is None,
         meta=meta,
         task_number=task_number,
-        task_label_style=style,
         year=int(year.group(1)) if year else None,
         doc_number=re.sub(r"\s+", "", doc.group(0)) if doc else "",
         roles=[role for word, role in ROLE_WORDS.items() if word in text],
