@@ -60,6 +60,8 @@ def test_seed_paths_titles_and_targets(seed):
     t = next(t for t in by["37"].targets if t.text == "87%")
     assert "残膜回收率" in t.sentence
     assert {"40%以上"} <= {t.text for t in by["11"].targets}
+    assert "0.543" in [t.text for t in by["26"].targets]  # 利用系数达到0.543: set by the verb, no unit
+    assert "8.3万座" in [t.text for t in by["44"].targets]
     assert "30.89万亩" in [t.text for t in by["4"].targets]
     assert "146.5蒸吨" in [t.text for t in by["25"].targets]
     assert any(t.text == "Ⅳ类" for t in by["32"].targets)

@@ -17,7 +17,9 @@ _UNITS = sorted(
 )
 _NUM = r"\d+(?:[.．]\d+)?(?:[—\-~～至]\d+(?:[.．]\d+)?)?"
 _QUAL = r"(?:以上|以下|以内|左右|及以上|及以下)?"
-_FIGURE = re.compile(rf"(?<![\d.])({_NUM})\s*({'|'.join(re.escape(u) for u in _UNITS)}){_QUAL}")
+_FIGURE = re.compile(rf"(?<![\d.])({_NUM})\s*((?:万|亿)?(?:{'|'.join(re.escape(u) for u in _UNITS)})){_QUAL}")
+#: A bare ratio or coefficient that a verb sets ("利用系数达到0.543"): a decimal with no unit.
+_BARE = re.compile(r"(?:达到|提高到|提升到|降低到|降至|控制在|保持在)(\d+[.．]\d+)(?![\d.．%‰]|\s*[万亿千百个十])")
 _WATER_CLASS = re.compile(r"(?:[ⅠⅡⅢⅣⅤ]|Ⅰ|Ⅱ|Ⅲ|Ⅳ|Ⅴ|I{1,3}|IV|V)类")
 _SENTENCE = re.compile(r"[^。；！？!?;]+[。；！？!?;]?")
 
@@ -46,6 +48,9 @@ def extract_targets(text: str) -> list[Target]:
             if _is_date(sentence, m.start(1), value, unit):
                 continue
             found.append(Target(text=m.group(0), value=value.replace("．", "."), unit=unit, sentence=sentence))
+        for m in _BARE.finditer(sentence):
+            if not any(f.text.startswith(m.group(1)) for f in found if f.sentence == sentence):
+                found.append(Target(text=m.group(1), value=m.group(1).replace("．", "."), unit="", sentence=sentence))
         for m in _WATER_CLASS.finditer(sentence):
             found.append(Target(text=m.group(0), value=m.group(0)[:-1], unit="类", sentence=sentence))
     return found
