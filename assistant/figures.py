@@ -3,29 +3,34 @@
 A work point often prints several figures in one sentence ("粮食生产功能区41万亩、重要农产品生产保护区
 42万亩"; "化肥…施用量减少3%，农药施用量减少5%"). Each figure owns the words around it: back to the
 previous figure or clause break and on to the next. The figure whose words cover most of the
-question's words wins; one whose words hold the question's head noun only as a modifier of
-another noun (GDP in "万元GDP用水量下降14%") does not answer "GDP是多少".
+question's words (weighted by how rare each word is in the notices) wins; one whose words hold the
+question's head noun only as a modifier of another noun (GDP in "万元GDP用水量下降14%") does not
+answer "GDP是多少", and one whose head noun carries another modifier (绿化覆盖率) does not answer a
+question about a different one (森林覆盖率).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.records import Target, WorkPoint
 
 #: Least share of the question's words a figure's surroundings must hold to answer it.
 MIN_COVERAGE = 0.34
-#: Score lost per rank of the work point the figure stands in.
-RANK_PENALTY = 0.05
+#: Closeness lost per rank of the work point the figure stands in.
+RANK_PENALTY = 0.01
 _DELIM = re.compile(r"[，,；;。：:（）()]")
 
 
-def coverage(terms: list[str], text: str) -> float:
-    """Share of the question's content characters (word by word) that the text contains."""
-    if not terms:
-        return 1.0
+def coverage(terms: list[str], text: str, weights: dict[str, float] | None = None) -> float:
+    """Share of the question's words that the text contains, each weighted (by its length if no weights)."""
+    weight = weights or {t: float(len(t)) for t in terms}
+    total = sum(weight.get(t, 0.0) for t in terms)
+    if not terms or total <= 0:
+        return 1.0 if not terms else 0.0
     text = text.lower()
-    return sum(len(t) for t in terms if t in text) / sum(len(t) for t in terms)
+    return sum(weight.get(t, 0.0) for t in terms if t in text) / total
 
 
 def target_window(text: str, t: Target, targets: list[Target]) -> str:
@@ -43,14 +48,21 @@ def target_window(text: str, t: Target, targets: list[Target]) -> str:
     return text[start : min([stop, *nxt])]
 
 
+def _head(terms: list[str]) -> str:
+    """The question's head noun: its last noun (or last word when jieba tags none a noun)."""
+    import jieba.posseg as pseg
+
+    nouns = [t for t in terms if any(f.startswith(("n", "eng")) for _, f in pseg.lcut(t))]
+    return (nouns or terms)[-1]
+
+
 def head_is_modifier(terms: list[str], window: str) -> bool:
-    """The question's last noun stands in the window only before another noun (GDP in GDP用水量)."""
+    """The question's head noun stands in the window only before another noun (GDP in GDP用水量)."""
     import jieba.posseg as pseg
 
     if not terms:
         return False
-    nouns = [t for t in terms if any(f.startswith(("n", "eng")) for _, f in pseg.lcut(t))]
-    head = (nouns or terms)[-1]
+    head = _head(terms)
     i = window.lower().rfind(head)
     if i < 0:
         return False
@@ -61,22 +73,52 @@ def head_is_modifier(terms: list[str], window: str) -> bool:
     return flag.startswith("n") and word not in "".join(terms) and not re.match(r"\d", word)
 
 
-def best_target(terms: list[str], points: list[WorkPoint]) -> tuple[Target, int] | None:
+def other_modifier(question: str, terms: list[str], window: str) -> bool:
+    """The question's head noun stands in the window with another modifier (森林覆盖率 against 绿化覆盖率).
+
+    The modifier is the question's word written right before its head. One the window holds, or
+    one sharing a character with the two characters before the head there (地膜 and 残膜), is the same.
+    """
+    if not terms:
+        return False
+    head = _head(terms)
+    question, window = question.lower(), window.lower()
+    modifier = next((t for t in terms if t != head and t + head in question), "")
+    i = window.find(head)
+    if not modifier or i < 0 or modifier in window:
+        return False
+    before = window[max(0, i - 2) : i]
+    return bool(before) and not set(modifier) & set(before)
+
+
+def best_target(
+    question: str,
+    terms: list[str],
+    points: list[WorkPoint],
+    weights: dict[str, float] | None = None,
+    similarity: Callable[[list[str]], list[float]] | None = None,
+) -> tuple[Target, int] | None:
     """The figure answering a question with these content words, among work points best first.
 
+    A figure qualifies when its words hold enough of the question's (:data:`MIN_COVERAGE`, each
+    word weighted by ``weights``) and name the same indicator. Among those, the one whose words
+    ``similarity`` places closest to the question wins (word coverage when no similarity is given),
+    less :data:`RANK_PENALTY` per rank of its work point.
+
     Returns:
-        The target and the index of its work point in ``points``; None when no figure's words
-        hold enough of the question (:data:`MIN_COVERAGE`).
+        The target and the index of its work point in ``points``; None when no figure qualifies.
     """
-    best: tuple[float, Target, int] | None = None
+    found: list[tuple[float, Target, int, str]] = []
     for rank, p in enumerate(points):
         for t in p.targets:
             window = target_window(p.text, t, p.targets)
-            if not window or head_is_modifier(terms, window):
+            if not window or head_is_modifier(terms, window) or other_modifier(question, terms, window):
                 continue
-            score = coverage(terms, window) - RANK_PENALTY * rank
-            if best is None or score > best[0]:
-                best = (score, t, rank)
-    if best is None or best[0] < MIN_COVERAGE:
+            share = coverage(terms, window, weights)
+            if share >= MIN_COVERAGE:
+                found.append((share, t, rank, window))
+    if not found:
         return None
-    return best[1], best[2]
+    close = similarity([w for *_, w in found]) if similarity else [share for share, *_ in found]
+    best = max(range(len(found)), key=lambda i: close[i] - RANK_PENALTY * found[i][2])
+    return found[best][1], found[best][2]
