@@ -35,7 +35,7 @@ MAX_QUESTION_CHARS = 500
 #: Out of scope, measured with benchmarks/calibrate.py over the development questions, a held-out
 #: set of colloquial paraphrases (benchmarks/heldout.jsonl) and everyday questions
 #: (benchmarks/oos_questions.txt). A question is covered when its *focus* reaches FOCUS: the cosine
-#: of its closest sentence among the three best work points plus its cosine to the centre of the
+#: of its closest clause among the three best work points plus its cosine to the centre of the
 #: closest notice. The sentence finds the one clause a paraphrase is about ("旱厕改水厕" for
 #: "茅房改成能冲水的") where the whole work point dilutes it; the notice centre tells a question
 #: about the notices' subject from an everyday one that happens to share a word. Word overlap is
@@ -465,9 +465,8 @@ class Assistant:
     def focus(self, text: str, hits: list, scope: list[Notice] | None = None) -> float:
         """Cosine of the question to its closest clause in the best three hits plus to its closest notice's centre."""
         vector = self.searcher.query_vector(text)
-        clauses = [c for h in hits[:3] for c in _clauses(h.point.text)]
-        self._embed_clauses(clauses)
-        closest = max((float(self._clause_vectors[c] @ vector) for c in clauses), default=0.0)
+        vectors = self._clause_vectors_of([c for h in hits[:3] for c in _clauses(h.point.text)])
+        closest = max((float(v @ vector) for v in vectors.values()), default=0.0)
         docs = {id(n.doc) for n in (scope or self.notices)}
         centre = max((float(v @ vector) for d, v in self._centres.items() if d in docs), default=0.0)
         return closest + centre
@@ -477,18 +476,22 @@ class Assistant:
         vector = self.searcher.query_vector(text)
 
         def close(passages: list[str]) -> list[float]:
-            self._embed_clauses(passages)
-            return [float(self._clause_vectors[x] @ vector) for x in passages]
+            vectors = self._clause_vectors_of(passages)
+            return [float(vectors[x] @ vector) for x in passages]
 
         return close
 
-    def _embed_clauses(self, clauses: list[str]) -> None:
-        missing = [c for c in dict.fromkeys(clauses) if c not in self._clause_vectors]
+    def _clause_vectors_of(self, clauses: list[str]) -> dict[str, np.ndarray]:
+        """Passage vectors of some clauses, embedding only those not seen before (the cache is shared
+        by the app's concurrent requests, so the answer is read from a local copy)."""
+        have = {c: v for c in dict.fromkeys(clauses) if (v := self._clause_vectors.get(c)) is not None}
+        missing = [c for c in dict.fromkeys(clauses) if c not in have]
         if missing:
+            have.update(zip(missing, self.searcher.embedder.encode_documents(missing), strict=True))
             if len(self._clause_vectors) > 20_000:
-                self._clause_vectors.clear()
-            vectors = self.searcher.embedder.encode_documents(missing)
-            self._clause_vectors.update(zip(missing, vectors, strict=True))
+                self._clause_vectors = {}
+            self._clause_vectors.update((c, have[c]) for c in missing)
+        return have
 
     def _idf_of(self, word: str) -> float:
         """Inverse share of work points whose text holds the word; 0 for a word none holds (cached)."""
@@ -602,10 +605,10 @@ class Assistant:
         if best[0] > 0:
             return best[2]
         vector = self.searcher.query_vector(question)
-        clauses = [c for c in _clauses(p.text) if c in self._clause_vectors]
-        if not clauses:
+        seen = {c: v for c in _clauses(p.text) if (v := self._clause_vectors.get(c)) is not None}
+        if not seen:
             return sents[0]
-        closest = max(clauses, key=lambda c: float(self._clause_vectors[c] @ vector))
+        closest = max(seen, key=lambda c: float(seen[c] @ vector))
         return next((s for s in sents if closest in s), sents[0])
 
     def _scope_words(self, ctx: _Ctx) -> set[str]:
