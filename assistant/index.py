@@ -6,6 +6,8 @@ Layout (all plain files)::
     index/data-<id>/items.jsonl     one parsed notice a line (metadata and work points)
     index/data-<id>/embeddings.npy  one row a work point (heading path and text), in items.jsonl order
     index/data-<id>/titles.npy      one row a work point (its section and title alone)
+    index/data-<id>/clauses.npy     one row a clause of a work point (:func:`clause_texts`), in order
+    index/data-<id>/clause_owner.npy  for each clause row, its work point's row
     index/data-<id>/dense.faiss     inner-product FAISS index over the text rows
     index/data-<id>/titles.faiss    the same over the title rows
     index/data-<id>/bm25/           bm25s arrays over the same work points
@@ -24,6 +26,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import time
@@ -36,13 +39,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.errors import AssistantError, IndexFolderError, IndexLockedError, UnreadableFileError
+from assistant.parse.targets import sentences
 from assistant.records import Notice, NoticeInfo, WorkPoint
 from assistant.tokenize import Tokenizer, corpus_terms
 
 if TYPE_CHECKING:
     from assistant.embed import Embedder
 
-FORMAT = 1
+FORMAT = 2
+#: A sentence longer than this is cut at its commas into clauses, each embedded on its own.
+CLAUSE_CHARS = 60
 log = logging.getLogger(__name__)
 
 
@@ -75,6 +81,19 @@ def embedding_text(doc: NoticeInfo, point: WorkPoint) -> str:
 def title_text(doc: NoticeInfo, point: WorkPoint) -> str:
     """A work point's headline: its section and its title, which name its topic most plainly."""
     return " ".join(x for x in (point.path[-1] if point.path else "", point.title) if x)
+
+
+def clause_texts(point: WorkPoint) -> list[str]:
+    """A work point's sentences, the long ones cut at their commas (see :data:`CLAUSE_CHARS`).
+
+    A question in everyday words is usually about one clause of a long task ("旱厕改水厕" for
+    "茅房改成能冲水的"); the whole task's vector dilutes it, a clause's does not. Never empty.
+    """
+    out = []
+    for sentence in sentences(point.text.replace("\n", "")):
+        parts = re.split(r"[，,]", sentence) if len(sentence) > CLAUSE_CHARS else [sentence]
+        out += [x for x in parts if len(x) >= 4]
+    return out or [point.title or point.text or point.item]
 
 
 def bm25_text(doc: NoticeInfo, point: WorkPoint) -> str:
@@ -163,9 +182,10 @@ def _write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def _load_previous(
-    index_dir: Path, model: str
-) -> tuple[dict[str, Any], dict[str, tuple[Notice, tuple[np.ndarray, np.ndarray]]]]:
+Vectors = tuple[np.ndarray, np.ndarray, np.ndarray]  # a notice's text, title and clause vectors
+
+
+def _load_previous(index_dir: Path, model: str) -> tuple[dict[str, Any], dict[str, tuple[Notice, Vectors]]]:
     """The previous build's notices and embeddings by file, for reuse (empty when there is none)."""
     from assistant.parse import PARSER_VERSION
 
@@ -179,10 +199,12 @@ def _load_previous(
     data = index_dir / manifest["data"]
     notices = _read_items(data)
     vectors, titles = np.load(data / "embeddings.npy"), np.load(data / "titles.npy")
+    clauses, owner = np.load(data / "clauses.npy"), np.load(data / "clause_owner.npy")
     out, row = {}, 0
     for notice in notices:
         n = len(notice.items)
-        out[notice.file] = (notice, (vectors[row : row + n], titles[row : row + n]))
+        rows = (owner >= row) & (owner < row + n)
+        out[notice.file] = (notice, (vectors[row : row + n], titles[row : row + n], clauses[rows]))
         row += n
     return manifest, out
 
@@ -226,11 +248,16 @@ def build_index(
     report = BuildReport()
     with write_lock(index_dir):
         if (index_dir / "manifest.json").exists() and not force:
-            check_model(read_manifest(index_dir), embedder.name, index_dir)
+            try:
+                manifest = read_manifest(index_dir)
+            except IndexFolderError:
+                manifest = None  # another format, or damaged: derived data, so built again from the corpus
+            if manifest is not None:
+                check_model(manifest, embedder.name, index_dir)
         old_manifest, previous = ({}, {}) if force else _load_previous(index_dir, embedder.name)
         old_hashes = {f: meta["sha256"] for f, meta in old_manifest.get("files", {}).items()}
         notices: list[Notice] = []
-        vectors: list[tuple[np.ndarray, np.ndarray] | None] = []
+        vectors: list[Vectors | None] = []
         hashes: dict[str, dict[str, Any]] = {}
         files = corpus_files(corpus)
         say(f"reading {len(files)} files in {corpus}")
@@ -260,17 +287,23 @@ def build_index(
             say(f"embedding {len(points)} work points with {embedder.name}")
             new = embedder.encode_documents([embedding_text(d, p) for d, p in points], show_progress=progress)
             new_titles = embedder.encode_documents([title_text(d, p) for d, p in points])
-            row = 0
+            clauses = [clause_texts(p) for _, p in points]
+            say(f"embedding their {sum(map(len, clauses))} clauses")
+            new_clauses = embedder.encode_documents([c for cs in clauses for c in cs], show_progress=progress)
+            row = crow = 0
             for i, n in todo:
-                vectors[i] = (new[row : row + len(n.items)], new_titles[row : row + len(n.items)])
-                row += len(n.items)
+                k = len(n.items)
+                m = sum(len(cs) for cs in clauses[row : row + k])
+                vectors[i] = (new[row : row + k], new_titles[row : row + k], new_clauses[crow : crow + m])
+                row, crow = row + k, crow + m
         report.embedded = len(points)
         empty = np.zeros((0, embedder.dim), np.float32)
         matrix = np.vstack([empty, *(v[0] for v in vectors if v is not None)]).astype(np.float32)
         titles = np.vstack([empty, *(v[1] for v in vectors if v is not None)]).astype(np.float32)
+        clause_rows = np.vstack([empty, *(v[2] for v in vectors if v is not None)]).astype(np.float32)
         report.items = int(matrix.shape[0])
         say("writing the index")
-        data_name = _write_data(index_dir, notices, matrix, titles)
+        data_name = _write_data(index_dir, notices, matrix, titles, clause_rows)
         manifest = {
             "format": FORMAT,
             "parser": PARSER_VERSION,
@@ -290,7 +323,9 @@ def build_index(
     return report
 
 
-def _write_data(index_dir: Path, notices: list[Notice], matrix: np.ndarray, titles: np.ndarray) -> str:
+def _write_data(
+    index_dir: Path, notices: list[Notice], matrix: np.ndarray, titles: np.ndarray, clauses: np.ndarray
+) -> str:
     """Write one complete data folder and return its name."""
     import bm25s
     import faiss
@@ -301,7 +336,11 @@ def _write_data(index_dir: Path, notices: list[Notice], matrix: np.ndarray, titl
     with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
         for notice in notices:
             f.write(json.dumps({**notice.to_dict(), "file": notice.file}, ensure_ascii=False) + "\n")
-    for name_, rows in (("embeddings", matrix), ("titles", titles)):
+    owner = [i for i, p in enumerate(p for n in notices for p in n.items) for _ in clause_texts(p)]
+    if len(owner) != len(clauses):
+        raise RuntimeError(f"{len(clauses)} clause vectors for {len(owner)} clauses")
+    np.save(tmp / "clause_owner.npy", np.asarray(owner, dtype=np.int32))
+    for name_, rows in (("embeddings", matrix), ("titles", titles), ("clauses", clauses)):
         np.save(tmp / f"{name_}.npy", rows)
     for name_, rows in (("dense", matrix), ("titles", titles)):
         flat = faiss.IndexFlatIP(rows.shape[1])  # inner product equals cosine on normalised vectors
@@ -328,6 +367,9 @@ class LoadedIndex:
     notices: list[Notice]
     entries: list[tuple[Notice, WorkPoint]]
     embeddings: np.ndarray
+    #: Every work point's clause vectors (:func:`clause_texts`), and for each row its entry's index.
+    clauses: np.ndarray
+    clause_owner: np.ndarray
     dense: Any
     titles: Any
     bm25: Any
@@ -359,6 +401,7 @@ def load_index(index_dir: str | os.PathLike[str], model: str | None = None) -> L
     try:
         notices = _read_items(data)
         embeddings = np.load(data / "embeddings.npy")
+        clauses, clause_owner = np.load(data / "clauses.npy"), np.load(data / "clause_owner.npy")
         dense = faiss.read_index(str(data / "dense.faiss"))
         titles = faiss.read_index(str(data / "titles.faiss"))
         words = (data / "userdict.txt").read_text(encoding="utf-8").split("\n")
@@ -366,7 +409,15 @@ def load_index(index_dir: str | os.PathLike[str], model: str | None = None) -> L
     except (OSError, ValueError, RuntimeError, json.JSONDecodeError) as e:
         raise IndexFolderError(f"the index at {index_dir} is incomplete or damaged ({e}); rebuild it with --force") from e
     entries = [(n, p) for n in notices for p in n.items]
-    if dense.ntotal != len(entries) or titles.ntotal != len(entries) or dense.d != manifest["dim"]:
+    if (
+        dense.ntotal != len(entries)
+        or titles.ntotal != len(entries)
+        or dense.d != manifest["dim"]
+        or len(clauses) != len(clause_owner)
+        or (len(entries) and sorted(set(clause_owner.tolist())) != list(range(len(entries))))
+    ):
         raise IndexFolderError(f"the index at {index_dir} does not match its manifest; rebuild it with --force")
     tokenizer = Tokenizer(w for w in words if w)
-    return LoadedIndex(index_dir, manifest, notices, entries, embeddings, dense, titles, bm25, tokenizer)
+    return LoadedIndex(
+        index_dir, manifest, notices, entries, embeddings, clauses, clause_owner, dense, titles, bm25, tokenizer
+    )

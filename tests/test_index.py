@@ -8,6 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SEED, STATE_COUNCIL
 
@@ -34,8 +35,14 @@ def test_rebuild_embeds_only_new_or_changed_files_and_drops_removed(tmp_path: Pa
     first = build_index(corpus, index, embedder, progress=False)
     assert sorted(first.added) == ["guobanhan-2004-036.html", "guobanhan-2005-021.html"]
 
+    clauses = load_index(index).clauses
     again = build_index(corpus, index, embedder, progress=False)
     assert again.embedded == 0 and len(again.kept) == 2
+    # Kept notices keep their clause vectors too, one or more rows for every work point, in order.
+    kept = load_index(index)
+    assert np.array_equal(kept.clauses, clauses)
+    assert np.array_equal(np.unique(kept.clause_owner), np.arange(len(kept.entries)))
+    assert np.all(np.diff(kept.clause_owner) >= 0)
 
     shutil.copy(STATE_COUNCIL / "guobanhan-2006-069.html", corpus / "guobanhan-2006-069.html")
     (corpus / "guobanhan-2004-036.html").unlink()
@@ -98,6 +105,21 @@ def test_missing_or_damaged_index_says_how_to_build_one(tmp_path: Path, seed_ind
     (copy / manifest["data"] / "dense.faiss").write_bytes(b"not faiss")
     with pytest.raises(IndexFolderError, match="damaged|rebuild"):
         load_index(copy)
+
+
+def test_an_index_of_an_older_format_is_built_again(tmp_path: Path, seed_index: Path, embedder):
+    copy = tmp_path / "old"
+    shutil.copytree(seed_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "format": 1}))
+    with pytest.raises(IndexFolderError, match="format"):
+        load_index(copy)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    report = build_index(corpus, copy, embedder, progress=False)
+    assert report.added and not report.kept
+    assert len(load_index(copy).entries) == report.items
 
 
 def _hold_lock(folder: str, seconds: float, ready) -> None:
