@@ -22,10 +22,11 @@ import numpy as np
 from assistant.directory import UnitDirectory
 from assistant.errors import QuestionError
 from assistant.figures import best_target
+from assistant.index import clause_texts
 from assistant.parse.structure import cn_to_int, match_heading
 from assistant.parse.targets import sentences
 from assistant.parse.units import locality
-from assistant.question import Question, read_question
+from assistant.question import PROCEDURE, Question, read_question
 from assistant.records import Answer, Citation, Notice, WorkPoint
 from assistant.search import Searcher
 
@@ -40,12 +41,11 @@ MAX_QUESTION_CHARS = 500
 #: "茅房改成能冲水的") where the whole work point dilutes it; the notice centre tells a question
 #: about the notices' subject from an everyday one that happens to share a word. Word overlap is
 #: no signal here: paraphrases share as few words with the notice as everyday questions do.
-#: FOCUS is the cut calibrate.py prints for refusing 2 in 100 in-scope questions; English questions match
-#: Chinese text less closely and have their own cut, FOCUS_EN.
-FOCUS = 1.755
-FOCUS_EN = 1.54
-#: A sentence longer than this is split at its commas before it is embedded for the focus.
-CLAUSE_CHARS = 60
+#: FOCUS is the cut calibrate.py prints for refusing 1 in 100 in-scope questions (half the limit of 1
+#: in 50, as a margin for questions not yet seen), rounded down; English questions match
+#: Chinese text less closely and have their own cut, FOCUS_EN, just below the lowest in-scope one.
+FOCUS = 1.754
+FOCUS_EN = 1.545
 #: Topic lists: a work point belongs when its words carry every topic term. For a one-character
 #: term, a word holding it counts when its embedding is this close to the character's (measured
 #: on the seed's words with 水: 水资源 0.93, 水土流失 0.88, 水泥 0.869, 水平 0.867).
@@ -104,7 +104,7 @@ class Assistant:
         tokenizer = searcher.index.tokenizer
         self._words = [set(tokenizer.words_of(p.text + " " + p.title)) for _, p in searcher.entries]
         self._sense_cache: dict[tuple[str, frozenset[str]], set[str]] = {}
-        self._clause_vectors: dict[str, np.ndarray] = {}
+        self._passage_vectors: dict[str, np.ndarray] = {}
         self._texts = [(p.text + " " + " ".join(p.path)).lower() for _, p in searcher.entries]
         self._idf: dict[str, float] = {}
         self._centres = _centres(searcher)
@@ -430,6 +430,9 @@ class Assistant:
         # from its requirement sections whenever it has them.
         if not q.collective and not self.covers(q, hits, ctx.scope):
             return self._not_covered(ctx, hits)
+        if q.procedure and not self._names_its_object(q, hits[:3]):
+            # "护照怎么办理" near a passage on 办理审批手续: the procedure matches, the thing does not.
+            return self._not_covered(ctx, hits)
         if q.lead:
             # A who-leads question is answered by a work point that names units, when one is close.
             with_units = [h for h in hits[:5] if h.point.roles]
@@ -439,7 +442,9 @@ class Assistant:
         terms = [w for w in ctx.words if not _SCOPE_WORD.search(w) and w not in self._scope_words(ctx)]
         entries = [(next(n for n in ctx.scope if n.doc is h.doc), h.point, h.score) for h in hits]
         if q.figure:
-            return self._figure(ctx, entries, terms)
+            answer = self._figure(ctx, entries, terms)
+            if answer is not None or q.figure_last:
+                return answer or self._not_covered(ctx, [])
         cites = self._cites_for(entries, q.text, terms)
         n, p = top_n, hits[0].point
         if q.lead:
@@ -462,36 +467,41 @@ class Assistant:
         """
         return self.focus(q.text, hits, scope) >= (FOCUS_EN if q.english else FOCUS)
 
+    def _names_its_object(self, q: Question, hits: list) -> bool:
+        """Whether the best work points name a thing the procedure question is about (护照, 社保卡)."""
+        import jieba.posseg as pseg
+
+        stem = PROCEDURE.sub(" ", q.text)
+        nouns = [w for w, flag in pseg.lcut(stem) if len(w) >= 2 and flag.startswith(("n", "eng", "vn"))]
+        have = " ".join(h.point.title + " " + h.point.text for h in hits).lower()
+        return any(w.lower() in have for w in nouns)
+
     def focus(self, text: str, hits: list, scope: list[Notice] | None = None) -> float:
         """Cosine of the question to its closest clause in the best three hits plus to its closest notice's centre."""
         vector = self.searcher.query_vector(text)
-        vectors = self._clause_vectors_of([c for h in hits[:3] for c in _clauses(h.point.text)])
-        closest = max((float(v @ vector) for v in vectors.values()), default=0.0)
+        rows = np.isin(self.searcher.index.clause_owner, [self._row[id(h.point)] for h in hits[:3]])
+        sims = self.searcher.clause_similarities(text)[rows]
+        closest = float(sims.max()) if sims.size else 0.0
         docs = {id(n.doc) for n in (scope or self.notices)}
         centre = max((float(v @ vector) for d, v in self._centres.items() if d in docs), default=0.0)
         return closest + centre
 
     def _closeness(self, text: str) -> Callable[[list[str]], list[float]]:
-        """Cosine of the question to each of some passages (clause vectors cached, as for :meth:`focus`)."""
+        """Cosine of the question to each of some short passages (a figure's words), embedded on demand."""
         vector = self.searcher.query_vector(text)
 
         def close(passages: list[str]) -> list[float]:
-            vectors = self._clause_vectors_of(passages)
-            return [float(vectors[x] @ vector) for x in passages]
+            # The cache is shared by the app's concurrent requests: read the answer from a local copy.
+            have = {x: v for x in dict.fromkeys(passages) if (v := self._passage_vectors.get(x)) is not None}
+            missing = [x for x in dict.fromkeys(passages) if x not in have]
+            if missing:
+                have.update(zip(missing, self.searcher.embedder.encode_documents(missing), strict=True))
+                if len(self._passage_vectors) > 20_000:
+                    self._passage_vectors = {}
+                self._passage_vectors.update((x, have[x]) for x in missing)
+            return [float(have[x] @ vector) for x in passages]
 
         return close
-
-    def _clause_vectors_of(self, clauses: list[str]) -> dict[str, np.ndarray]:
-        """Passage vectors of some clauses, embedding only those not seen before (the cache is shared
-        by the app's concurrent requests, so the answer is read from a local copy)."""
-        have = {c: v for c in dict.fromkeys(clauses) if (v := self._clause_vectors.get(c)) is not None}
-        missing = [c for c in dict.fromkeys(clauses) if c not in have]
-        if missing:
-            have.update(zip(missing, self.searcher.embedder.encode_documents(missing), strict=True))
-            if len(self._clause_vectors) > 20_000:
-                self._clause_vectors = {}
-            self._clause_vectors.update((c, have[c]) for c in missing)
-        return have
 
     def _idf_of(self, word: str) -> float:
         """Inverse share of work points whose text holds the word; 0 for a word none holds (cached)."""
@@ -521,13 +531,18 @@ class Assistant:
     def _notice_of(self, c: Citation) -> Notice:
         return next(n for n in self.notices if n.doc is c.doc)
 
-    def _figure(self, ctx: _Ctx, entries: list[tuple[Notice, WorkPoint, float]], terms: list[str]) -> Answer:
-        """The figure a question asks for: the target whose surrounding words best match the question."""
+    def _figure(
+        self, ctx: _Ctx, entries: list[tuple[Notice, WorkPoint, float]], terms: list[str]
+    ) -> Answer | None:
+        """The figure a question asks for: the target whose surrounding words best match the question.
+
+        None when no printed figure names the indicator the question asks about.
+        """
         # A word no notice prints is no evidence for any figure; a word most work points print is little.
         weights = {t: self._idf_of(t) for t in terms}
         found = best_target(ctx.q.text, terms, [p for _, p, _ in entries[:5]], weights, self._closeness(ctx.q.text))
         if found is None:
-            return self._not_covered(ctx, [])
+            return None
         target, rank = found
         n, p, _ = entries[rank]
         ordered = [(n, p, 1.0)] + [e for e in entries if e[1] is not p]
@@ -595,7 +610,7 @@ class Assistant:
         """The sentence of a work point that shares most words with the question.
 
         When none shares a word (a paraphrase, a question in English), the sentence holding the
-        clause the model placed closest to the question, where :meth:`focus` has embedded them.
+        work point's clause closest to the question.
         """
         sents = sentences(p.text.replace("\n", ""))
         if not sents:
@@ -604,12 +619,13 @@ class Assistant:
         best = max(scored)
         if best[0] > 0:
             return best[2]
-        vector = self.searcher.query_vector(question)
-        seen = {c: v for c in _clauses(p.text) if (v := self._clause_vectors.get(c)) is not None}
-        if not seen:
+        row = self._row.get(id(p))
+        if row is None:
             return sents[0]
-        closest = max(seen, key=lambda c: float(seen[c] @ vector))
-        return next((s for s in sents if closest in s), sents[0])
+        rows = np.flatnonzero(self.searcher.index.clause_owner == row)
+        sims = self.searcher.clause_similarities(question)[rows]
+        closest = clause_texts(p)[int(sims.argmax())] if sims.size else ""
+        return next((s for s in sents if closest and closest in s), sents[0])
 
     def _scope_words(self, ctx: _Ctx) -> set[str]:
         """Words that only name the notice (its place, its year): they say nothing about the topic."""
@@ -642,15 +658,6 @@ def _date_text(iso: str, english: bool) -> str:
 def _topic_terms(ctx: _Ctx) -> list[str]:
     """The question's words that name a topic (not its cue words such as 哪些, 工作, 牵头)."""
     return [w for w in ctx.words if not _CUE_WORD.search(w)]
-
-
-def _clauses(text: str) -> list[str]:
-    """A work point's sentences, the long ones cut at their commas (see :data:`CLAUSE_CHARS`)."""
-    out = []
-    for sentence in sentences(text.replace("\n", "")):
-        parts = re.split(r"[，,]", sentence) if len(sentence) > CLAUSE_CHARS else [sentence]
-        out += [x for x in parts if len(x) >= 4]
-    return out
 
 
 def _centres(searcher: Searcher) -> dict[int, np.ndarray]:

@@ -25,6 +25,13 @@ LEAD = re.compile(
 )
 LIST = re.compile(r"哪些|有什么|有哪|都有|都是|分别|清单|列出|列举|所有|全部|which tasks|what tasks|list|all (?:the )?tasks", re.I)
 ROLE_WORDS = {"牵头": "牵头", "主责": "牵头", "负责": "负责", "参与": "参与", "配合": "配合", "协助": "配合", "指导": "指导"}
+#: How a person gets something done ("身份证丢了怎么补办", "需要带哪些材料"): a service guide's question.
+PROCEDURE = re.compile(
+    r"补办|换证|(?:带|准备|提交|提供)(?:哪些|什么)(?:材料|证件)|需要(?:哪些|什么)材料|去哪(?:里|儿)?办|"
+    r"(?:怎么|怎样|如何)(?:办理|申请|报名|投诉|报销|提取|挂号|缴纳)|向哪个部门(?:投诉|举报|反映)|"
+    r"how (?:do|can) i (?:apply|renew|get|replace|register)",
+    re.I,
+)
 COUNT = re.compile(r"(多少|几)(项|个|条)(任务|工作|措施|工作要点|要点)|任务(总)?数|how many (?:tasks|work points|items)", re.I)
 NUMBER_Q = re.compile(r"文号|发文字号|文件号|字号|document number", re.I)
 ISSUER_Q = re.compile(r"发文机关|哪个(?:单位|部门|机关)(?:印发|发布|发的|制定)|谁(?:印发|发布|发的)|印发单位|who issued|issuer", re.I)
@@ -62,6 +69,11 @@ class Question:
     collective: bool = False
     compare: bool = False
     years: list[int] = field(default_factory=list)
+    #: Its last clause asks for a figure and nothing else ("…覆盖率要达到多少？"), rather than asking
+    #: one in passing ("排多少有没有总量限制？"): when the notices print no such figure, they do not answer it.
+    figure_last: bool = False
+    #: It asks how a person gets something done (:data:`PROCEDURE`).
+    procedure: bool = False
 
 
 def read_question(text: str) -> Question:
@@ -88,6 +100,21 @@ def read_question(text: str) -> Question:
         doc_number=re.sub(r"\s+", "", doc.group(0)) if doc else "",
         roles=[role for word, role in ROLE_WORDS.items() if word in text],
         collective=bool(COLLECTIVE.search(text)),
+        figure_last=_asks_figure_last(text, english=latin > 2 * cjk),
+        procedure=bool(PROCEDURE.search(text)),
         compare=bool(COMPARE.search(text)),
         years=[int(y) for y in YEAR.findall(text)],
     )
+
+
+def _asks_figure_last(text: str, english: bool) -> bool:
+    """Whether the question's last clause asks for the figure and nothing else (…要控制在多少微克以内？)."""
+    if english:
+        return bool(FIGURE.search(text))
+    clauses = [c for c in re.split(r"[，,；;：:\s]+", re.sub(r"[？?。！!]+", " ", text)) if c]
+    last = clauses[-1] if clauses else ""
+    return bool(FIGURE.search(last)) and not _OTHER_ASK.search(last)
+
+
+#: Question words that ask something besides a figure ("排多少有没有总量限制", "考几个证吗").
+_OTHER_ASK = re.compile(r"有没有|会不会|能不能|是不是|要不要|怎么|如何|吗|呢")

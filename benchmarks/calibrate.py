@@ -5,7 +5,9 @@
 Prints, for each question, the signal the rule in :meth:`assistant.answer.Assistant.covers` reads
 (its *focus*: cosine to the closest clause of the best three work points plus cosine to the
 closest notice's centre) and whether the rule calls it covered; then the error counts, and the cut
-that would refuse 0, 1, 2 and 5 in 100 in-scope questions, for Chinese and English apart.
+that would refuse 0, 1, 2 and 5 in 100 in-scope questions, for Chinese and English apart. The
+gates after it (a printed figure of the asked indicator, the named thing of a procedure question)
+are measured by `assistant eval` on the same files.
 """
 
 from __future__ import annotations
