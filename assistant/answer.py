@@ -431,7 +431,7 @@ class Assistant:
         if not q.collective and not self.covers(q, hits, ctx.scope):
             return self._not_covered(ctx, hits)
         if q.procedure and not self._names_its_object(q, hits[:3]):
-            # "护照怎么办理" near a passage on 办理审批手续: the procedure matches, the thing does not.
+            # "护照怎么办理" near a passage on 办理审批手续: the errand matches, the thing does not.
             return self._not_covered(ctx, hits)
         if q.lead:
             # A who-leads question is answered by a work point that names units, when one is close.

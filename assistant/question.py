@@ -25,11 +25,14 @@ LEAD = re.compile(
 )
 LIST = re.compile(r"哪些|有什么|有哪|都有|都是|分别|清单|列出|列举|所有|全部|which tasks|what tasks|list|all (?:the )?tasks", re.I)
 ROLE_WORDS = {"牵头": "牵头", "主责": "牵头", "负责": "负责", "参与": "参与", "配合": "配合", "协助": "配合", "指导": "指导"}
-#: How a person gets something done ("身份证丢了怎么补办", "需要带哪些材料"): a service guide's question.
+#: A person's own errand or outing: how to get something done ("身份证丢了怎么补办", "需要带哪些
+#:材料") or where to go for it ("周末去哪里玩", "哪里可以打羽毛球"). A service guide's questions,
+#: which policy notices answer only where they name the thing itself.
 PROCEDURE = re.compile(
     r"补办|换证|(?:带|准备|提交|提供)(?:哪些|什么)(?:材料|证件)|需要(?:哪些|什么)材料|去哪(?:里|儿)?办|"
     r"(?:怎么|怎样|如何)(?:办理|申请|报名|投诉|报销|提取|挂号|缴纳)|向哪个部门(?:投诉|举报|反映)|"
-    r"how (?:do|can) i (?:apply|renew|get|replace|register)",
+    r"去哪(?:里|儿)?(?:玩|吃|逛|旅游|爬山)|哪里(?:可以|能)?(?:玩|吃|买|打|逛)|附近有什么|"
+    r"how (?:do|can) i (?:apply|renew|get|replace|register)|where (?:can|should) i (?:go|buy|eat)",
     re.I,
 )
 COUNT = re.compile(r"(多少|几)(项|个|条)(任务|工作|措施|工作要点|要点)|任务(总)?数|how many (?:tasks|work points|items)", re.I)
@@ -72,7 +75,7 @@ class Question:
     #: Its last clause asks for a figure and nothing else ("…覆盖率要达到多少？"), rather than asking
     #: one in passing ("排多少有没有总量限制？"): when the notices print no such figure, they do not answer it.
     figure_last: bool = False
-    #: It asks how a person gets something done (:data:`PROCEDURE`).
+    #: It asks how a person gets something done, or where to go for it (:data:`PROCEDURE`).
     procedure: bool = False
 
 

@@ -85,7 +85,8 @@ def test_a_question_sharing_no_word_is_quoted_by_its_closest_clause(assistant):
 
 
 @pytest.mark.parametrize(
-    "question", ["海东市2019年的GDP是多少", "怎么办理护照", "社保卡丢了怎么补办", "苹果手机怎么截图", "猫咪不吃东西怎么办"]
+    "question",
+    ["海东市2019年的GDP是多少", "怎么办理护照", "社保卡丢了怎么补办", "哪里可以打羽毛球", "苹果手机怎么截图", "猫咪不吃东西怎么办"],
 )
 def test_out_of_scope_is_refused_and_cites_nothing(assistant, question):
     a = assistant.ask(question)
@@ -123,11 +124,10 @@ def test_dev_measures(assistant):
     rows = result["rows"]
     assert rows["fact"]["R@1"] >= 0.9 and rows["lead"]["R@1"] >= 0.9
     assert rows["set"]["recall"] >= 0.95 and rows["set"]["precision"] >= 0.9
-    # 这周末去哪里玩 finds the holiday notice (国办发明电〔2018〕15号) close enough to answer from.
-    assert rows["oos"]["oos_ok"] >= 0.5
+    assert rows["oos"]["oos_ok"] == 1.0
     assert rows["overall"]["refused"] == 0.0
     assert rows["overall"]["must"] >= 0.95
-    assert rows["para"]["R@5"] >= 0.98 and rows["overall"]["R@5"] >= 0.98
+    assert rows["para"]["R@1"] >= 0.9 and rows["para"]["R@5"] >= 0.98 and rows["overall"]["R@5"] >= 0.98
 
 
 def test_held_out_colloquial_questions(assistant):
