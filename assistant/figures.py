@@ -21,6 +21,7 @@ MIN_COVERAGE = 0.34
 #: Closeness lost per rank of the work point the figure stands in.
 RANK_PENALTY = 0.01
 _DELIM = re.compile(r"[，,；;。：:（）()]")
+_YEAR = re.compile(r"((?:19|20)\d{2})年")
 
 
 def coverage(terms: list[str], text: str, weights: dict[str, float] | None = None) -> float:
@@ -101,14 +102,16 @@ def best_target(
     """The figure answering a question with these content words, among work points best first.
 
     A figure qualifies when its words hold enough of the question's (:data:`MIN_COVERAGE`, each
-    word weighted by ``weights``) and name the same indicator. Among those, the one whose words
-    ``similarity`` places closest to the question wins (word coverage when no similarity is given),
-    less :data:`RANK_PENALTY` per rank of its work point.
+    word weighted by ``weights``) and name the same indicator. Among those, one set for a year the
+    question names comes first; then the one whose words ``similarity`` places closest to the
+    question (word coverage when no similarity is given), less :data:`RANK_PENALTY` per rank of its
+    work point.
 
     Returns:
         The target and the index of its work point in ``points``; None when no figure qualifies.
     """
-    found: list[tuple[float, Target, int, str]] = []
+    years = set(_YEAR.findall(question))
+    found: list[tuple[float, Target, int, str, bool]] = []
     for rank, p in enumerate(points):
         for t in p.targets:
             window = target_window(p.text, t, p.targets)
@@ -116,9 +119,18 @@ def best_target(
                 continue
             share = coverage(terms, window, weights)
             if share >= MIN_COVERAGE:
-                found.append((share, t, rank, window))
+                year = governing_year(p.text, t)
+                found.append((share, t, rank, window, not years or year is None or year in years))
     if not found:
         return None
-    close = similarity([w for *_, w in found]) if similarity else [share for share, *_ in found]
-    best = max(range(len(found)), key=lambda i: close[i] - RANK_PENALTY * found[i][2])
+    close = similarity([x[3] for x in found]) if similarity else [x[0] for x in found]
+    best = max(range(len(found)), key=lambda i: (found[i][4], close[i] - RANK_PENALTY * found[i][2]))
     return found[best][1], found[best][2]
+
+
+def governing_year(text: str, t: Target) -> str | None:
+    """The year a figure is set for: the last one named before it ("到2020年，…达到70%。到2025年，…75%")."""
+    at = text.find(t.sentence)
+    at = at + t.sentence.find(t.text) if at >= 0 else text.find(t.text)
+    years = _YEAR.findall(text[: max(at, 0)])
+    return years[-1] if years else None

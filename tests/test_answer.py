@@ -70,6 +70,13 @@ def test_a_figure_of_another_indicator_is_no_answer(assistant, question):
     assert not a.found and a.citations == []
 
 
+@pytest.mark.parametrize(("year", "figure"), [("2020", "70%"), ("2025", "75%")])
+def test_a_figure_is_the_one_set_for_the_year_asked(assistant, year, figure):
+    a = assistant.ask(f"到{year}年，全国农作物耕种收综合机械化率要达到多少？")
+    assert a.kind == "figure" and a.answer.startswith(f"**{figure}**")
+    assert a.citations[0].doc.number == "国发〔2018〕42号" and a.citations[0].point.item == "（二）"
+
+
 def test_a_figure_asked_in_passing_falls_back_to_the_passage(assistant):
     """The question's last clause asks something else: no printed figure is no reason to refuse."""
     a = assistant.ask("工厂往外排废水废气，是不是得先拿到政府发的证，排多少有没有总量限制？", notices=[SEED])

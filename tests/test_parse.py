@@ -124,6 +124,16 @@ def test_state_council_measures_carry_responsibility_lead_first(name):
         assert p.lead[0] == first_printed, (name, p.item)
 
 
+def test_ages_are_targets_and_years_scope_the_figures_after_them():
+    from assistant.figures import governing_year
+
+    jobs = {p.item: p for p in parse_notice(STATE_COUNCIL / "guofa-2018-039.html").items}
+    assert "16—24岁" in [t.text for t in jobs["（五）"].targets]
+    machines = {p.item: p for p in parse_notice(STATE_COUNCIL / "guofa-2018-042.html").items}["（二）"]
+    years = {t.text: governing_year(machines.text, t) for t in machines.targets}
+    assert years["70%"] == "2020" and years["75%"] == "2025"
+
+
 def test_state_council_metadata_and_structure():
     law = parse_notice(STATE_COUNCIL / "guoling-706.html")
     assert law.doc.number == "国务院令第706号"

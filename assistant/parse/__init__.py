@@ -12,7 +12,7 @@ from assistant.errors import UnreadableFileError
 from assistant.records import Notice
 
 #: Bumped whenever parsing changes what a file yields; an index built by another version re-parses.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 
 def parse_notice(path: str | os.PathLike[str]) -> Notice:
