@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.coverage import Coverage
 from assistant.directory import UnitDirectory
 from assistant.errors import QuestionError
 from assistant.figures import best_target
@@ -26,26 +27,13 @@ from assistant.index import clause_texts
 from assistant.parse.structure import cn_to_int, match_heading
 from assistant.parse.targets import sentences
 from assistant.parse.units import locality
-from assistant.question import PROCEDURE, Question, read_question
+from assistant.question import Question, read_question
 from assistant.records import Answer, Citation, Notice, WorkPoint
 from assistant.search import Searcher
 
 #: Longer questions are cut to this many characters before embedding (the model reads 512 tokens).
 MAX_QUESTION_CHARS = 500
 
-#: Out of scope, measured with benchmarks/calibrate.py over the development questions, a held-out
-#: set of colloquial paraphrases (benchmarks/heldout.jsonl) and everyday questions
-#: (benchmarks/oos_questions.txt). A question is covered when its *focus* reaches FOCUS: the cosine
-#: of its closest clause among the three best work points plus its cosine to the centre of the
-#: closest notice. The sentence finds the one clause a paraphrase is about ("旱厕改水厕" for
-#: "茅房改成能冲水的") where the whole work point dilutes it; the notice centre tells a question
-#: about the notices' subject from an everyday one that happens to share a word. Word overlap is
-#: no signal here: paraphrases share as few words with the notice as everyday questions do.
-#: FOCUS is the cut calibrate.py prints for refusing 1 in 100 in-scope questions (half the limit of 1
-#: in 50, as a margin for questions not yet seen), rounded down; English questions match
-#: Chinese text less closely and have their own cut, FOCUS_EN, just below the lowest in-scope one.
-FOCUS = 1.754
-FOCUS_EN = 1.545
 #: Topic lists: a work point belongs when its words carry every topic term. For a one-character
 #: term, a word holding it counts when its embedding is this close to the character's (measured
 #: on the seed's words with 水: 水资源 0.93, 水土流失 0.88, 水泥 0.869, 水平 0.867).
@@ -107,7 +95,7 @@ class Assistant:
         self._passage_vectors: dict[str, np.ndarray] = {}
         self._texts = [(p.text + " " + " ".join(p.path)).lower() for _, p in searcher.entries]
         self._idf: dict[str, float] = {}
-        self._centres = _centres(searcher)
+        self.coverage = Coverage(searcher)
 
     # ------------------------------------------------------------------ entry point
     def ask(self, question: str, notices: list[str] | None = None, unit: str | None = None) -> Answer:
@@ -428,10 +416,7 @@ class Assistant:
             return self._not_covered(ctx, [])
         # A question about all the tasks is about the notice itself, like 文号 or dates: answered
         # from its requirement sections whenever it has them.
-        if not q.collective and not self.covers(q, hits, ctx.scope):
-            return self._not_covered(ctx, hits)
-        if q.procedure and not self._names_its_object(q, hits[:3]):
-            # "护照怎么办理" near a passage on 办理审批手续: the errand matches, the thing does not.
+        if not q.collective and not self.coverage.answers(q, hits, ctx.scope):
             return self._not_covered(ctx, hits)
         if q.lead:
             # A who-leads question is answered by a work point that names units, when one is close.
@@ -456,35 +441,6 @@ class Assistant:
                 also = "See also" if q.english else "另见"
                 text += f"\n\n{also} {self._ref(self._notice_of(c), c.point, ctx)} {c.point.title}：“{c.quote}” [2]"
         return Answer("", text, True, cites, kind="lead" if q.lead else "passage")
-
-    def covers(self, q: Question, hits: list, scope: list[Notice] | None = None) -> bool:
-        """Whether the notices speak to the question at all (see :data:`FOCUS`).
-
-        Args:
-            q: the question.
-            hits: its best work points.
-            scope: the notices it may be answered from (all when None).
-        """
-        return self.focus(q.text, hits, scope) >= (FOCUS_EN if q.english else FOCUS)
-
-    def _names_its_object(self, q: Question, hits: list) -> bool:
-        """Whether the best work points name a thing the procedure question is about (护照, 社保卡)."""
-        import jieba.posseg as pseg
-
-        stem = PROCEDURE.sub(" ", q.text)
-        nouns = [w for w, flag in pseg.lcut(stem) if len(w) >= 2 and flag.startswith(("n", "eng", "vn"))]
-        have = " ".join(h.point.title + " " + h.point.text for h in hits).lower()
-        return any(w.lower() in have for w in nouns)
-
-    def focus(self, text: str, hits: list, scope: list[Notice] | None = None) -> float:
-        """Cosine of the question to its closest clause in the best three hits plus to its closest notice's centre."""
-        vector = self.searcher.query_vector(text)
-        rows = np.isin(self.searcher.index.clause_owner, [self._row[id(h.point)] for h in hits[:3]])
-        sims = self.searcher.clause_similarities(text)[rows]
-        closest = float(sims.max()) if sims.size else 0.0
-        docs = {id(n.doc) for n in (scope or self.notices)}
-        centre = max((float(v @ vector) for d, v in self._centres.items() if d in docs), default=0.0)
-        return closest + centre
 
     def _closeness(self, text: str) -> Callable[[list[str]], list[float]]:
         """Cosine of the question to each of some short passages (a figure's words), embedded on demand."""
@@ -658,18 +614,6 @@ def _date_text(iso: str, english: bool) -> str:
 def _topic_terms(ctx: _Ctx) -> list[str]:
     """The question's words that name a topic (not its cue words such as 哪些, 工作, 牵头)."""
     return [w for w in ctx.words if not _CUE_WORD.search(w)]
-
-
-def _centres(searcher: Searcher) -> dict[int, np.ndarray]:
-    """Each notice's centre: the normalised mean of its work points' vectors, keyed by ``id(notice.doc)``."""
-    rows: dict[int, list[int]] = defaultdict(list)
-    for i, (n, _) in enumerate(searcher.entries):
-        rows[id(n.doc)].append(i)
-    out = {}
-    for doc, ix in rows.items():
-        mean = searcher.index.embeddings[ix].mean(axis=0)
-        out[doc] = mean / (np.linalg.norm(mean) or 1.0)
-    return out
 
 
 def _label_number(label: str) -> int | None:

@@ -2,7 +2,7 @@
 
     python benchmarks/calibrate.py ../shared/eval/dev.jsonl benchmarks/heldout.jsonl --index index
 
-Prints, for each question, the signal the rule in :meth:`assistant.answer.Assistant.covers` reads
+Prints, for each question, the signal the rule in :meth:`assistant.coverage.Coverage.covers` reads
 (its *focus*: cosine to the closest clause of the best three work points plus cosine to the
 closest notice's centre) and whether the rule calls it covered; then the error counts, and the cut
 that would refuse 0, 1, 2 and 5 in 100 in-scope questions, for Chinese and English apart. The
@@ -45,8 +45,8 @@ def main() -> None:
     for in_scope, text in rows:
         q = read_question(check_question(text))
         hits = assistant.searcher.search(q.text, k=3)
-        f = assistant.focus(q.text, hits)
-        covered = assistant.covers(q, hits)
+        f = assistant.coverage.focus(q.text, hits)
+        covered = assistant.coverage.covers(q, hits)
         focus.setdefault((q.english, in_scope), []).append(f)
         if covered != in_scope:
             missed[in_scope] += 1
