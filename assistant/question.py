@@ -79,9 +79,14 @@ class Question:
     procedure: bool = False
 
 
+def is_english(text: str) -> bool:
+    """Asked in English: more than twice as many Latin letters as Chinese characters."""
+    return len(_LATIN.findall(text)) > 2 * len(_CJK.findall(text))
+
+
 def read_question(text: str) -> Question:
     """Read a (checked) question's cues."""
-    latin, cjk = len(_LATIN.findall(text)), len(_CJK.findall(text))
+    english = is_english(text)
     meta = [name for name, pattern in (("number", NUMBER_Q), ("issuer", ISSUER_Q), ("date", DATE_Q)) if pattern.search(text)]
     task_number = None
     m = TASK_NO.search(text)
@@ -92,7 +97,7 @@ def read_question(text: str) -> Question:
     doc = DOC_NUMBER.search(text)
     return Question(
         text=text,
-        english=latin > 2 * cjk,
+        english=english,
         figure=bool(FIGURE.search(text)) and not COUNT.search(text),
         lead=bool(LEAD.search(text)),
         listing=bool(LIST.search(text)),
@@ -103,7 +108,7 @@ def read_question(text: str) -> Question:
         doc_number=re.sub(r"\s+", "", doc.group(0)) if doc else "",
         roles=[role for word, role in ROLE_WORDS.items() if word in text],
         collective=bool(COLLECTIVE.search(text)),
-        figure_last=_asks_figure_last(text, english=latin > 2 * cjk),
+        figure_last=_asks_figure_last(text, english=english),
         procedure=bool(PROCEDURE.search(text)),
         compare=bool(COMPARE.search(text)),
         years=[int(y) for y in YEAR.findall(text)],

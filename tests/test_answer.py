@@ -107,6 +107,11 @@ def test_english_question_gets_an_english_answer_quoting_chinese(assistant):
     a = assistant.ask("Who leads the forest protection work?")
     assert a.found and cited(a)[0] == "10"
     assert "市林草局" in a.answer and "Task 10" in a.answer
+    # An English figure question: no word in common, so BM25 stays out and the title speaks.
+    figure = assistant.ask("By how much should water consumption per 10,000 yuan of GDP fall?")
+    assert figure.kind == "figure" and figure.answer.startswith("**14%**") and cited(figure)[0] == "26"
+    lead = assistant.ask("Which department leads the ecological zoning control system?")
+    assert cited(lead)[0] == "38" and "市生态环境局" in lead.answer
 
 
 @pytest.mark.parametrize(
