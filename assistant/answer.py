@@ -88,7 +88,7 @@ class Assistant:
         self.searcher = searcher
         self.notices = searcher.index.notices
         self.directory = UnitDirectory(self.notices)
-        self._row = {id(p): i for i, (_, p) in enumerate(searcher.entries)}
+        self._row = searcher.rows
         tokenizer = searcher.index.tokenizer
         self._words = [set(tokenizer.words_of(p.text + " " + p.title)) for _, p in searcher.entries]
         self._sense_cache: dict[tuple[str, frozenset[str]], set[str]] = {}

@@ -41,7 +41,6 @@ class Coverage:
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
-        self._row = {id(p): i for i, (_, p) in enumerate(searcher.entries)}
         self._centres = _centres(searcher)
 
     def answers(self, q: Question, hits: list[Hit], scope: list[Notice] | None = None) -> bool:
@@ -57,7 +56,7 @@ class Coverage:
     def focus(self, text: str, hits: list[Hit], scope: list[Notice] | None = None) -> float:
         """Cosine of the question to its closest clause in the best three hits plus to its closest notice's centre."""
         vector = self.searcher.query_vector(text)
-        rows = np.isin(self.searcher.index.clause_owner, [self._row[id(h.point)] for h in hits[:3]])
+        rows = np.isin(self.searcher.index.clause_owner, [self.searcher.rows[id(h.point)] for h in hits[:3]])
         sims = self.searcher.clause_similarities(text)[rows]
         closest = float(sims.max()) if sims.size else 0.0
         docs = {id(n.doc) for n in (scope or self.searcher.index.notices)}

@@ -59,6 +59,8 @@ class Searcher:
         self.bm25_weight = bm25_weight
         self.clause_weight = clause_weight
         self._encode = lru_cache(maxsize=256)(self._encode_uncached)
+        #: Each work point's row in the index (keyed by ``id(point)``), for the per-row arrays.
+        self.rows = {id(p): i for i, (_, p) in enumerate(index.entries)}
         owner = index.clause_owner
         self._clause_starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1] if len(owner) else owner
 
