@@ -97,6 +97,10 @@ class Assistant:
         self._idf: dict[str, float] = {}
         self.coverage = Coverage(searcher)
 
+    def conversation(self) -> Conversation:
+        """A new conversation: follow-up questions ("那它的责任单位呢？") read against earlier turns."""
+        return Conversation(self)
+
     # ------------------------------------------------------------------ entry point
     def ask(self, question: str, notices: list[str] | None = None, unit: str | None = None) -> Answer:
         """Answer one question.
@@ -593,6 +597,24 @@ class Assistant:
             if n.doc.year:
                 words.add(str(n.doc.year))
         return words
+
+
+class Conversation:
+    """One conversation over an :class:`Assistant`: ``conv.ask(q)`` answers with the earlier turns in view."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.turns: list[Answer] = []
+
+    def ask(self, question: str, notices: list[str] | None = None, unit: str | None = None) -> Answer:
+        """Answer the next question of the conversation."""
+        answer = self.assistant.ask(question, notices=notices, unit=unit)
+        self.turns.append(answer)
+        return answer
+
+    def reset(self) -> None:
+        """Start over: later questions are read on their own."""
+        self.turns.clear()
 
 
 _ROLE_LABEL = {"牵头": "牵头单位", "负责": "负责单位", "责任": "责任单位", "配合": "配合单位", "参与": "参与单位", "指导": "指导单位"}

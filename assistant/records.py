@@ -46,6 +46,9 @@ class WorkPoint:
     responsible: list[str] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
+    #: Which part of the document it stands in: "正文" (a report's body), "附件1" (an attachment or
+    #: closing task list); "" in a notice printed in one part.
+    part: str = ""
 
     @property
     def ref(self) -> str:
@@ -73,6 +76,7 @@ class WorkPoint:
             responsible=list(d.get("responsible", [])),
             roles=dict(d.get("roles", {})),
             targets=[Target(**t) for t in d.get("targets", [])],
+            part=d.get("part", ""),
         )
 
 
@@ -87,6 +91,10 @@ class NoticeInfo:
     published: str = ""
     year: int | None = None
     source: str = ""
+    #: The place the issuer governs, as printed (成都市, 内蒙古自治区); "" for national bodies.
+    place: str = ""
+    #: What kind of document it is (政府工作报告, 工作要点, 民生实事, 通知, 意见 …), read from its title.
+    kind: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -129,8 +137,9 @@ class Notice:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], file: str = "") -> Notice:
+        known = NoticeInfo.__dataclass_fields__
         return cls(
-            doc=NoticeInfo(**d["doc"]),
+            doc=NoticeInfo(**{k: v for k, v in d["doc"].items() if k in known}),
             items=[WorkPoint.from_dict(w) for w in d["items"]],
             file=file or d.get("file", ""),
         )
