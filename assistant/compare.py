@@ -37,8 +37,6 @@ FLOOR = 0.9
 #: at most 0.46 (constructed edition, all pairs) and 0.41 (real State Council pairs); true pairs at
 #: least 0.93 in the constructed edition and 0.59 when every title is reworded and every body cut.
 THRESHOLD = 0.5
-#: Title likeness (bigram Dice, years removed) of two editions of one notice: 工作要点 of 2019 and 2020.
-FAMILY_TITLE = 0.8
 
 _N = "一二三四五六七八九十百"
 _NUMBERING = re.compile(rf"^\s*(?:[{_N}]+、|[（(][{_N}\d]+[)）]|\d+[.．、])\s*")
@@ -342,11 +340,11 @@ def compare_notices(
 
 
 def same_family(a: Notice, b: Notice) -> bool:
-    """Two editions of one notice: the same issuer and, years aside, nearly the same title."""
-    if a.doc.issuer != b.doc.issuer:
-        return False
-    ta, tb = (_bigrams(_YEAR.sub("", n.doc.title)) for n in (a, b))
-    return _dice(ta, tb) >= FAMILY_TITLE
+    """Two editions of one notice: the same issuer and kind, different years, like titles or content
+    (:func:`assistant.editions.same_family`)."""
+    from assistant.editions import same_family as editions_of_each_other
+
+    return editions_of_each_other(a, b)
 
 
 def _brackets(text: str) -> str:

@@ -6,6 +6,7 @@ same objects and the same JSON. This module imports nothing from the package.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -46,9 +47,16 @@ class WorkPoint:
     responsible: list[str] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
-    #: Which part of the document it stands in: "正文" (a report's body), "附件1" (an attachment or
-    #: closing task list); "" in a notice printed in one part.
+    #: Which part of the document it stands in: "正文" (a report's body), an attachment's label as
+    #: printed ("附件1", "附件"), or a closing task list's own title where it prints no label; "" in a
+    #: notice printed in one part.
     part: str = ""
+    #: Roles a unit is printed in besides its strongest one (``roles``), strongest first: a unit printed
+    #: under both 牵头单位 and 责任单位 has roles 牵头 and more_roles [责任], and is in ``lead`` and ``responsible``.
+    more_roles: dict[str, list[str]] = field(default_factory=dict)
+    #: For a unit named by a parenthesis inside the task (``…49所中小学校（市教育局负责）。…``): the
+    #: clause it is responsible for, which an answer quotes for it. Units of the whole task have none.
+    quotes: dict[str, str] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -59,6 +67,16 @@ class WorkPoint:
     def units(self) -> list[str]:
         """Every unit named on the work point, lead units first."""
         return list(dict.fromkeys([*self.lead, *self.responsible, *self.roles]))
+
+    def role_pairs(self) -> list[tuple[str, str]]:
+        """Every ``(unit, role)`` printed, strongest role first for each unit; a unit printed with its
+        executing body in angle brackets (市应急局〈市消防救援支队〉) also gives that body in its roles."""
+        out = []
+        for unit, role in self.roles.items():
+            for r in [role, *self.more_roles.get(unit, [])]:
+                out.append((unit, r))
+                out += [(inner, r) for inner in re.findall(r"[〈<＜]([^〈〉<>＜＞]{2,30})[〉>＞]", unit)]
+        return list(dict.fromkeys(out))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -77,6 +95,8 @@ class WorkPoint:
             roles=dict(d.get("roles", {})),
             targets=[Target(**t) for t in d.get("targets", [])],
             part=d.get("part", ""),
+            more_roles={u: list(r) for u, r in d.get("more_roles", {}).items()},
+            quotes=dict(d.get("quotes", {})),
         )
 
 
@@ -95,6 +115,9 @@ class NoticeInfo:
     place: str = ""
     #: What kind of document it is (政府工作报告, 工作要点, 民生实事, 通知, 意见 …), read from its title.
     kind: str = ""
+    #: The part (WorkPoint.part) that holds the notice's task list, e.g. a report's "附件1"; "" when the
+    #: tasks are the notice's own numbered items.
+    task_part: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,13 +138,17 @@ class Notice:
 
     @property
     def tasks(self) -> list[WorkPoint]:
-        """The numbered tasks: work points of the notice's most common numbering style (no 导语).
+        """The numbered tasks: work points of the most common numbering style (no 导语, no 第N段 paragraph),
+        within the task list's part where the notice prints one (``doc.task_part``).
 
-        The Haidong notice has 59 (1–59) besides its four 工作要求 (（一）–（四）).
+        The Haidong notice has 59 (1–59) besides its four 工作要求 (（一）–（四））; a work report's tasks
+        are those of its 民生实事 list, not the sections of its body.
         """
         styles: dict[str, list[WorkPoint]] = {}
         for p in self.items:
-            if p.item == "导语":
+            if p.item == "导语" or p.item.startswith("第") and p.item.endswith("段"):
+                continue
+            if self.doc.task_part and p.part != self.doc.task_part:
                 continue
             style = (
                 "arabic" if p.item.isdigit()
@@ -200,9 +227,11 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[Citation] = field(default_factory=list)
     kind: str = ""
+    #: How the question was read and why this kind of answer won (``assistant ask --explain``); None unless asked.
+    explain: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "question": self.question,
             "answer": self.answer,
             "found": self.found,
@@ -210,3 +239,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
         }
+        if self.explain is not None:
+            d["explain"] = self.explain
+        return d

@@ -321,3 +321,15 @@ def test_comparison_questions_in_the_chat_are_answered_from_the_alignment(family
     assert "牵头单位 市林草局 → 市自然资源规划局" in forestry.answer
     assert "全面推进湟水规模化林场建设项目" in forestry.answer  # dropped, led by 市林草局
     assert "残膜" not in forestry.answer
+
+
+def test_same_family_is_the_editions_rule(tmp_path):
+    """compare.same_family is :func:`assistant.editions.same_family`: the seed and its 2020 edition are one
+    family; the two 2004 letters of one issuer (one kind, one year) are not."""
+    from assistant.compare import same_family
+
+    path = tmp_path / "haidong-2020-constructed.txt"
+    path.write_text(second_edition(SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    assert same_family(parse_notice(SEED), parse_notice(path))
+    letters = [parse_notice(STATE_COUNCIL / f"{name}.html") for name in ("guobanhan-2004-025", "guobanhan-2004-071")]
+    assert not same_family(*letters)

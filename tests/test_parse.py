@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -46,8 +47,8 @@ def test_seed_has_exactly_59_numbered_tasks_with_printed_units(seed):
     assert len(raw) == 59
     for p in tasks:
         assert p.lead == raw[p.item]["lead"], p.item
-        responsible_printed = [u for u in raw[p.item]["responsible"] if u not in p.lead]
-        assert p.responsible == responsible_printed, p.item
+        # Every unit printed under 责任单位 is responsible, also one printed under 牵头单位 too (task 48).
+        assert p.responsible == raw[p.item]["responsible"], p.item
         assert all(p.roles[u] == "牵头" for u in p.lead)
 
 
@@ -221,3 +222,231 @@ def test_the_state_council_reform_list_table_gives_23_measures_with_guiding_unit
     first = numbered[0]
     assert first.title == "知识产权民事、刑事、行政案件“三合一”审判"
     assert first.roles == {"最高人民法院": "指导", "最高人民检察院": "指导", "国家知识产权局": "指导"}
+
+
+# ---------------------------------------------------------------- issue 9: every printed form
+
+
+@pytest.mark.parametrize(
+    ("name", "number", "title", "issuer", "date", "kind"),
+    [
+        ("guobanfa-2019-003.html", "国办发〔2019〕3号", "国务院办公厅关于开展城镇小区配套幼儿园治理工作的通知", "国务院办公厅",
+         "2019-01-09", "通知"),
+        ("guofa-2019-003.html", "国发〔2019〕3号", "国务院关于促进综合保税区高水平开放高质量发展的若干意见", "国务院",
+         "2019-01-12", "意见"),
+        # The signature closing the letter, not that of the report attached after it (二〇〇四年十月十日).
+        ("guobanhan-2004-080.html", "国办函〔2004〕80号", "国务院办公厅关于湖北省巴东县地质灾害险情有关问题的复函",
+         "国务院办公厅", "2004-11-04", "复函"),
+        # A notice transmitting a report: its own signature comes first, the report's (一九九六年一月二十五日) after.
+        ("guobanfa-1996-002.html", "国办发〔1996〕2号",
+         "国务院办公厅转发国家地震局关于我国地震重点监视防御区的确定和加强防震减灾工作意见报告的通知", "国务院办公厅",
+         "1996-02-05", "报告"),
+    ],
+)
+def test_state_council_metadata_sample(name, number, title, issuer, date, kind):
+    doc = parse_notice(STATE_COUNCIL / name).doc
+    assert (doc.number, doc.title, doc.issuer, doc.date) == (number, title, issuer, date)
+    assert (doc.kind, doc.place) == (kind, "")
+
+
+#: A government site's page furniture, as a saved page prints it: 40 menu lines, a breadcrumb, the
+#: information table, print/close/share buttons, related links (one with another notice's 文号), a footer.
+MENU = ("首页 简 繁 EN 登录 个人中心 退出 邮箱 无障碍 国务院 总理 新闻 政策 互动 服务 数据 国情 国家政务服务平台 最新 "
+        "国务院政策文件库 政府信息公开 政策解读 国务院文件 政策文件 部门文件 政策问答 要闻 专题 政务联播 新闻发布 人事 "
+        "滚动 督查 督办 我要留言 政务服务 便民服务 国务院组织机构 全国政协 地方政府").split()
+
+
+def wrapped_page(page_html: str) -> str:
+    nav = "<div class='header'><ul>" + "".join(f"<li><a href='#'>{m}</a></li>" for m in MENU) + "</ul></div>"
+    crumb = "<div class='crumb'>当前位置：<a>首页</a> &gt; <a>政策</a> &gt; <a>国务院文件</a></div>"
+    info = (
+        "<table class='info'><tr><td>索引号：</td><td>000014349/2019-00012</td><td>主题分类：</td><td>教育\\其他</td></tr>"
+        "<tr><td>发文机关：</td><td>国务院办公厅</td><td>成文日期：</td><td>2019年01月09日</td></tr>"
+        "<tr><td>标题：</td><td colspan='3'>国务院办公厅关于开展城镇小区配套幼儿园治理工作的通知</td></tr>"
+        "<tr><td>发文字号：</td><td>国办发〔2019〕3号</td><td>发布日期：</td><td>2019年01月22日</td></tr></table>"
+    )
+    after = (
+        "<div>【我要打印】【关闭窗口】</div><div class='share'>分享到：<a>微信</a><a>微博</a></div>"
+        "<div class='related'><h3>相关解读</h3><ul><li><a>教育部负责人就《国务院办公厅关于开展城镇小区配套幼儿园治理工作的通知》"
+        "答记者问</a></li><li><a>国务院办公厅关于印发全国深化“放管服”改革优化营商环境电视电话会议重点任务分工方案的通知"
+        "（国办发〔2019〕39号）</a></li></ul></div>"
+        "<div class='footer'>版权所有：中国政府网 | 中华人民共和国国务院办公厅 主办 | 网站标识码bm01000001 | "
+        "京ICP备05070218号 | 京公网安备11010202000001号</div>"
+    )
+    page_html = page_html.replace("_政府信息公开专栏", "")
+    title = "<title>国务院办公厅关于开展城镇小区配套幼儿园治理工作的通知_政府信息公开专栏</title>"
+    page_html = re.sub(r"<title>.*?</title>", title, page_html, count=1)
+    page_html = page_html.replace("<body>", "<body>" + nav + crumb + info, 1)
+    return page_html.replace("</body>", after + "</body>", 1)
+
+
+def test_a_notice_wrapped_in_site_navigation_keeps_its_number_title_and_work_points(tmp_path):
+    real = STATE_COUNCIL / "guobanfa-2019-003.html"
+    path = tmp_path / "wrapped.html"
+    path.write_text(wrapped_page(real.read_text(encoding="utf-8")), encoding="utf-8")
+    from assistant.parse.readers import read_document
+
+    assert sum(1 for line in read_document(path).lines if line in MENU) >= 40
+    wrapped, plain = parse_notice(path), parse_notice(real)
+    assert wrapped.doc.number == "国办发〔2019〕3号"
+    assert wrapped.doc.title == "国务院办公厅关于开展城镇小区配套幼儿园治理工作的通知"
+    doc = wrapped.doc
+    assert (doc.issuer, doc.date, doc.published) == ("国务院办公厅", "2019-01-09", "2019-01-22")
+    assert _items(wrapped) == _items(plain)
+    texts = "\n".join(p.text for p in wrapped.items)
+    for noise in ("首页", "索引号", "分享到", "相关解读", "关闭窗口", "版权所有", "答记者问", "国办发〔2019〕39号"):
+        assert noise not in texts
+
+
+def test_a_page_of_navigation_alone_is_unreadable(tmp_path):
+    from assistant.errors import UnreadableFileError
+
+    nav = "".join(f"<li><a href='#'>{m}</a></li>" for m in MENU)
+    path = tmp_path / "menu.html"
+    path.write_text(f"<html><head><title>中国政府网</title></head><body><ul>{nav}</ul>"
+                    "<div>版权所有：中国政府网</div></body></html>", encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match="navigation"):
+        parse_notice(path)
+
+
+def test_a_prose_notice_is_read_by_paragraph():
+    reply = parse_notice(STATE_COUNCIL / "guobanhan-2006-069.html")  # a reply printed without numbering
+    assert [p.item for p in reply.items] == ["第1段", "第2段", "第3段"]
+    assert reply.items[0].title == "您提出的关于请总理网上博客听取民意的建议收悉，现答复如下"
+    assert "温家宝总理" in reply.items[0].text  # "现答复如下：" is joined to the paragraph it announces
+    assert reply.tasks == []
+    short = parse_notice(STATE_COUNCIL / "guobanhan-2004-036.html")  # one paragraph after its announcement
+    assert [p.item for p in short.items] == ["导语"]
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        ("x。（牵头责任单位：自治区教育厅）", {"自治区教育厅": "牵头"}),
+        ("x。（市教育局负责）", {"市教育局": "负责"}),
+        ("x。（市发改委、交通局、财政局，济阳县政府负责）", {"市发改委": "负责", "市交通局": "负责", "市财政局": "负责", "济阳县政府": "负责"}),
+        ("x。（牵头单位：市住建局、交通局）", {"市住建局": "牵头", "市交通局": "牵头"}),
+        ("x。（市政府办公厅牵头，司法局、济南停车集团分别负责）", {"市政府办公厅": "牵头", "市司法局": "负责", "济南停车集团": "负责"}),
+        ("x。 牵头单位：市政数局）", {"市政数局": "牵头"}),  # its opening bracket lost
+        ("x。（牵头单位：市应急局〈市消防救援支队〉）", {"市应急局〈市消防救援支队〉": "牵头"}),
+    ],
+)
+def test_local_responsibility_forms(text, roles):
+    assert parse_trailing_parenthesis(text)[0] == roles
+
+
+@pytest.mark.parametrize(
+    ("printed", "units"),
+    [
+        ("市住建局、交通局", ["市住建局", "市交通局"]),
+        ("市人社局、教育局、农牧局、退役军人事务局、残联", ["市人社局", "市教育局", "市农牧局", "市退役军人事务局", "市残联"]),
+        ("市林业局、城市园林绿化局", ["市林业局", "市城市园林绿化局"]),  # 城市 is no place
+        ("市城管局、城乡建设委、南部山区管委会", ["市城管局", "市城乡建设委", "南部山区管委会"]),  # a 区 of its own
+        ("电信成都分公司、移动成都分公司", ["电信成都分公司", "移动成都分公司"]),  # no level prefix to share
+        ("市环保局、市政公用局", ["市环保局", "市政公用局"]),  # printed with its own 市
+        ("自治区教育厅、财政厅", ["自治区教育厅", "自治区财政厅"]),
+        ("国家发展改革委、财政部", ["国家发展改革委", "财政部"]),
+        ("省级人民政府、财政厅", ["省级人民政府", "财政厅"]),  # 省级: a collective, not a level prefix
+    ],
+)
+def test_a_shared_level_prefix_is_spelled_out_only_for_bare_department_names(printed, units):
+    assert split_units(printed) == units
+
+
+FORMS = """某某自治区人民政府办公厅
+关于印发某某自治区2024年民生实事的通知
+某政办发〔2024〕7号
+各盟市人民政府，自治区各委、办、厅、局：
+现将2024年民生实事印发给你们，请认真组织实施。
+一、实施学前教育普惠工程
+目标任务：
+1．新增公办幼儿园学位2万个。
+2．普惠性幼儿园覆盖率达到90%。
+牵头单位：自治区教育厅
+责任单位：自治区财政厅、各盟市人民政府
+二、推进老旧小区改造
+目标任务：改造老旧小区500个，加装电梯300部。
+牵头单位：自治区住房城乡建设厅
+配合单位：自治区发展改革委
+三、实施免费体检行动（牵头责任单位：自治区卫生健康委）
+四、完善城乡供水。新建农村供水工程20处（自治区水利厅负责），改造城市供水管网100公里（自治区住房城乡建设厅负责）。
+五、建设便民停车设施，新增停车泊位5000个。（自治区住房城乡建设厅牵头，自治区公安厅、交通运输厅配合）
+六、开展就业援助。
+牵头单位：各盟市人民政府
+责任单位：各盟市人民政府，自治区人力资源社会保障厅
+七、推进便民服务
+1、新建便民服务站100个。
+2、①新增自助终端200台；②延长窗口服务时间。
+某某自治区人民政府办公厅
+2024年1月15日
+"""
+
+
+def test_a_regional_list_in_every_printed_form(tmp_path):
+    path = tmp_path / "regional.txt"
+    path.write_text(FORMS, encoding="utf-8")
+    notice = parse_notice(path)
+    doc = notice.doc
+    assert (doc.number, doc.issuer, doc.place, doc.year, doc.date, doc.kind) == (
+        "某政办发〔2024〕7号", "某某自治区人民政府办公厅", "某某自治区", 2024, "2024-01-15", "民生实事"
+    )
+    by = {p.item: p for p in notice.items if p.path == [] and p.item != "导语"}
+    assert [p.item for p in notice.tasks] == ["一", "二", "三", "四", "五", "六"]  # 七 heads its two items
+    # 目标任务： and the numbered lines under it belong to the task; the unit lines after them too.
+    assert "2．普惠性幼儿园覆盖率达到90%。" in by["一"].text and by["一"].title == "实施学前教育普惠工程"
+    assert (by["一"].lead, by["一"].responsible) == (["自治区教育厅"], ["自治区财政厅", "各盟市人民政府"])
+    assert by["二"].roles == {"自治区住房城乡建设厅": "牵头", "自治区发展改革委": "配合"}
+    assert (by["三"].title, by["三"].lead) == ("实施免费体检行动", ["自治区卫生健康委"])
+    # A parenthesis per clause: each clause's unit leads the task, quoted with its clause.
+    assert by["四"].lead == ["自治区水利厅", "自治区住房城乡建设厅"]
+    assert by["四"].quotes == {"自治区水利厅": "新建农村供水工程20处", "自治区住房城乡建设厅": "改造城市供水管网100公里"}
+    assert (by["五"].lead, by["五"].responsible) == (["自治区住房城乡建设厅"], ["自治区公安厅", "自治区交通运输厅"])
+    assert by["五"].quotes == {}  # one parenthesis for the whole task
+    # A unit printed under both 牵头单位 and 责任单位 keeps both roles.
+    six = by["六"]
+    assert six.lead == ["各盟市人民政府"] and six.responsible == ["各盟市人民政府", "自治区人力资源社会保障厅"]
+    assert six.roles["各盟市人民政府"] == "牵头" and six.more_roles == {"各盟市人民政府": ["责任"]}
+    assert ("各盟市人民政府", "责任") in six.role_pairs()
+    subs = [p for p in notice.items if p.path == ["七、推进便民服务"]]
+    assert [p.item for p in subs] == ["1", "2"] and "②延长窗口服务时间" in subs[1].text
+
+
+def test_seed_task_48_keeps_its_unit_in_both_roles(seed):
+    task = next(p for p in seed.items if p.item == "48")
+    assert task.lead == ["各县区人民政府", "市交通运输局", "市公安局", "市住房建设局"]
+    assert task.responsible == ["各县区人民政府", "市政府有关部门"]
+    assert task.roles["各县区人民政府"] == "牵头" and task.more_roles == {"各县区人民政府": ["责任"]}
+    assert seed.doc.place == "海东市" and seed.doc.kind == "工作要点" and seed.doc.task_part == ""
+
+
+def test_new_fields_survive_the_index_json(seed, tmp_path):
+    from assistant.records import Notice
+
+    path = tmp_path / "regional.txt"
+    path.write_text(FORMS, encoding="utf-8")
+    for notice in (seed, parse_notice(path), parse_notice(STATE_COUNCIL / "guobanfa-2018-126.html")):
+        stored = json.loads(json.dumps(notice.to_dict(), ensure_ascii=False))
+        again = Notice.from_dict(stored, file=notice.file)
+        assert again.to_dict() == notice.to_dict()
+        assert [p.item for p in again.tasks] == [p.item for p in notice.tasks]
+    old = seed.to_dict()  # an index written before these fields existed still loads
+    for point in old["items"]:
+        point.pop("more_roles"), point.pop("quotes"), point.pop("part")
+    old["doc"].pop("task_part")
+    assert len(Notice.from_dict(old).tasks) == 59
+
+
+@pytest.mark.parametrize(
+    ("page", "title"),
+    [
+        ("国务院办公厅关于开展城镇小区配套幼儿园治理工作的通知_政府信息公开专栏", "国务院办公厅关于开展城镇小区配套幼儿园治理工作的通知"),
+        ("专利代理条例 - 中国政府网", "专利代理条例"),
+        ("某某市人民政府办公室关于印发某某市2023年民生实事的通知-某某市人民政府门户网站",
+         "某某市人民政府办公室关于印发某某市2023年民生实事的通知"),
+        ("中国政府网", ""),  # a site's name alone is no title: the text's own title block is read instead
+    ],
+)
+def test_a_page_title_loses_the_sites_name(page, title):
+    from assistant.parse.metadata import clean_page_title
+
+    assert clean_page_title(page) == title

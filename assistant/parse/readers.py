@@ -12,13 +12,22 @@ import importlib.util
 import io
 import os
 import re
+import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.errors import UnreadableFileError
+from assistant.errors import FileTooLargeError, UnreadableFileError
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
+#: The default limit on one notice, in MB of text (``--max-file-mb``): a year's task list is well under
+#: 1 MB, and a 50 MB file would plan hundreds of thousands of clauses.
+MAX_FILE_MB = 5
+MAX_FILE_BYTES = MAX_FILE_MB * 2**20
+#: A .docx or .pdf may hold images besides its text: its file may be this many times the text limit,
+#: and its text is held to the limit once read.
+CONTAINER_FACTOR = 10
+_CONTAINERS = (".docx", ".pdf")
 
 
 @dataclass
@@ -31,18 +40,46 @@ class RawDocument:
     title: str = ""  # <title> of an HTML page / docx core title, if any
     source: str = ""  # <meta name="source" content=...> of an HTML page, if any
     encoding: str = ""  # detected text encoding for txt/md/html
+    #: What was read with a loss, in words (undecodable bytes replaced); the notice itself is kept.
+    warnings: list[str] = field(default_factory=list)
 
 
-def read_document(path: str | os.PathLike[str]) -> RawDocument:
+def check_size(path: str | os.PathLike[str], max_bytes: int) -> int:
+    """Refuse a file above the size limit before any of it is read; returns its size in bytes.
+
+    A .docx or .pdf may be :data:`CONTAINER_FACTOR` times the limit (images); its text is
+    checked once read (:func:`read_document`).
+
+    Raises:
+        FileTooLargeError: the file is above the limit.
+        UnreadableFileError: the file cannot be opened (a broken link, no permission).
+    """
+    name = str(path)
+    try:
+        size = os.stat(name).st_size
+    except OSError as exc:
+        raise UnreadableFileError(name, f"cannot open the file ({exc.strerror or exc})") from exc
+    limit = max_bytes * (CONTAINER_FACTOR if Path(name).suffix.lower() in _CONTAINERS else 1)
+    if size > limit:
+        raise FileTooLargeError(name, size, limit)
+    return size
+
+
+def read_document(path: str | os.PathLike[str], max_bytes: int | None = None) -> RawDocument:
     """Read a notice file into its paragraphs, one per line.
+
+    Undecodable bytes in a text file are replaced (U+FFFD) and counted in ``warnings``, so one
+    bad byte does not lose a notice; binary content is still refused.
 
     Args:
         path: a .txt, .md, .html/.htm, .docx or .pdf file.
+        max_bytes: the size limit for one notice (see :func:`check_size`); None for none.
 
     Returns:
-        The file's lines, plus its title, source and encoding where the format has them.
+        The file's lines, plus its title, source, encoding and warnings where there are any.
 
     Raises:
+        FileTooLargeError: the file, or the text of a .docx or .pdf, is above ``max_bytes``.
         UnreadableFileError: unsupported extension, empty file, binary content (NUL bytes, mostly
             control characters, undecodable), a truncated or corrupt docx or pdf, no text at all.
     """
@@ -50,6 +87,8 @@ def read_document(path: str | os.PathLike[str]) -> RawDocument:
     ext = Path(name).suffix.lower()
     if ext not in SUPPORTED:
         raise UnreadableFileError(name, f"unsupported extension {ext!r}; use one of {', '.join(SUPPORTED)}")
+    if max_bytes is not None:
+        check_size(name, max_bytes)
     try:
         data = Path(name).read_bytes()
     except OSError as exc:
@@ -62,15 +101,41 @@ def read_document(path: str | os.PathLike[str]) -> RawDocument:
     if not doc.lines:
         hint = "; a scanned PDF needs OCR first" if ext == ".pdf" else ""
         raise UnreadableFileError(name, f"the document holds no text{hint}")
+    if max_bytes is not None and ext in _CONTAINERS:
+        text_bytes = sum(len(line.encode("utf-8")) + 1 for line in doc.lines)
+        if text_bytes > max_bytes:
+            raise FileTooLargeError(name, text_bytes, max_bytes)
     return doc
 
 
 def _read_text(path: str, data: bytes) -> RawDocument:
-    text, encoding = _decode(path, data)
+    text, encoding, warnings = _decode(path, data)
     lines, kind = text.splitlines(), "md" if path.lower().endswith(".md") else "txt"
+    front: dict[str, str] = {}
     if kind == "md":
+        front, lines = _front_matter(lines)
         lines = [_MD_HEADING.sub("", line.strip()).replace("**", "") for line in lines]
-    return RawDocument(path, kind, lines, encoding=encoding)
+    title, source = front.get("title", ""), front.get("source", "")
+    return RawDocument(path, kind, lines, title=title, source=source, encoding=encoding, warnings=warnings)
+
+
+_FRONT_FIELD = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+
+
+def _front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """A Markdown file's YAML front matter (``---`` / ``title: …`` / ``source: …`` / ``---`` at the top)
+    as ``{key: value}``, and the lines after it; no front matter gives ``({}, lines)``."""
+    if not lines or lines[0].strip().lstrip("\ufeff") != "---":
+        return {}, lines
+    end = next((i for i, line in enumerate(lines[1:40], 1) if line.strip() == "---"), None)
+    if end is None:
+        return {}, lines
+    fields = {}
+    for line in lines[1:end]:
+        m = _FRONT_FIELD.match(line.strip())
+        if m:
+            fields[m.group(1).lower()] = m.group(2).strip("'\"")
+    return fields, lines[end + 1 :]
 
 
 def _clean(lines: list[str]) -> list[str]:
@@ -92,34 +157,114 @@ def _codec(label: str) -> str:
         return ""
 
 
-def _decode(path: str, data: bytes, declared: str = "") -> tuple[str, str]:
-    """Decode text (BOMs, strict UTF-8, a declared or else a detected encoding) → (text, codec)."""
+def _decode(path: str, data: bytes, declared: str = "") -> tuple[str, str, list[str]]:
+    """Decode text (BOMs, strict UTF-8, a declared or else a detected encoding) → (text, codec, warnings).
+
+    A file that no encoding reads cleanly is read in the one that fits it best, its few bad bytes
+    replaced (U+FFFD) and counted in a warning: one broken byte must not lose a whole notice.
+    """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ["utf-16"]
+        codec = "utf-16"
     elif b"\x00" in data:
         raise UnreadableFileError(path, "binary content (NUL bytes); not a text notice")
     elif data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
+        codec = "utf-8-sig"
     else:
-        candidates = ["utf-8"] + ([_codec(declared)] if declared and _codec(declared) else [])
-    for codec in candidates:
-        try:
-            text = data.decode(codec)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        from charset_normalizer import from_bytes  # only needed for non-UTF-8 files
-
-        best = from_bytes(data).best()
-        codec = _codec(best.encoding) if best is not None else ""
-        if not codec:
-            raise UnreadableFileError(path, "undecodable bytes: save the file as UTF-8 text")
-        text = data.decode(codec, errors="replace")
+        codec = _strict_codec(data, declared) or _best_codec(path, data, declared)
+    text, bad = _decode_counting(data, codec)
     controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
     if controls > 0.1 * len(text):
         raise UnreadableFileError(path, "binary content (mostly control characters); not a text notice")
-    return text, codec
+    replaced = sum(end - start for start, end in bad)
+    warnings = [
+        f"{replaced} undecodable byte{'s' if replaced > 1 else ''} replaced with U+FFFD (read as {codec}); "
+        "the rest of the notice is kept: check the text there, or save the file as UTF-8 again"
+    ] if replaced else []
+    return text, codec, warnings
+
+
+def _strict_codec(data: bytes, declared: str) -> str:
+    """UTF-8, else the declared encoding, where it decodes every byte; "" if neither does."""
+    for codec in dict.fromkeys(("utf-8", _codec(declared) if declared else "")):
+        if codec:
+            try:
+                data.decode(codec)
+                return codec
+            except UnicodeDecodeError:
+                continue
+    return ""
+
+
+def _best_codec(path: str, data: bytes, declared: str) -> str:
+    """The encoding of a file UTF-8 does not read cleanly: UTF-8 still if few bytes are bad, else
+    detection's pick, else the legacy encoding with the fewest bad bytes, confirmed by detection
+    once they are cut.
+
+    The shares are measured: GBK or Big5 read as UTF-8 has 65–85 % of its non-ASCII bytes bad
+    (UTF-8 resynchronises, a legacy encoding is wrong everywhere); UTF-8 read as GB18030 has about
+    2 % bad, GBK read as Big5 about 3 %.
+
+    Raises:
+        UnreadableFileError: too many bytes fit no encoding; the file is binary or badly damaged.
+    """
+    utf8 = _bad_bytes(_decode_counting(data, "utf-8")[1])
+    if utf8 <= _tolerance(data, 0.10):
+        return "utf-8"
+    limit = _tolerance(data, 0.005)
+    from charset_normalizer import from_bytes  # only needed for non-UTF-8 files
+
+    best = from_bytes(data).best()
+    if best is not None and _codec(best.encoding):
+        return _codec(best.encoding)
+    fits = {}
+    for codec in dict.fromkeys((_codec(declared) if declared else "", "gb18030", "big5")):
+        if codec and _bad_bytes(spans := _decode_counting(data, codec)[1]) <= limit:
+            fits[codec] = spans
+    if not fits:
+        raise UnreadableFileError(
+            path, f"undecodable: {utf8} of {len(data)} bytes are not UTF-8 and no other encoding fits; "
+            "save the file as UTF-8 text"
+        )
+    # Big5 read as GB18030 has as few bad bytes as Big5 itself: detection, on the bytes that each
+    # candidate reads cleanly, tells which is the text.
+    for codec in sorted(fits, key=lambda c: _bad_bytes(fits[c])):
+        cut = bytearray(data)
+        for start, end in reversed(fits[codec]):
+            del cut[start:end]
+        best = from_bytes(bytes(cut)).best()
+        if best is not None and _codec(best.encoding) in fits:
+            return _codec(best.encoding)
+    return min(fits, key=lambda c: _bad_bytes(fits[c]))
+
+
+def _tolerance(data: bytes, share: float) -> int:
+    """How many bad bytes a file may hold and still be read: a share of its non-ASCII bytes, at least one."""
+    return max(1, int(len(data.translate(None, bytes(range(128)))) * share))
+
+
+def _bad_bytes(spans: list[tuple[int, int]]) -> int:
+    return sum(end - start for start, end in spans)
+
+
+_spans = threading.local()
+
+
+def _record_bad(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    _spans.found.append((exc.start, exc.end))
+    return "\ufffd", exc.end
+
+
+codecs.register_error("assistant-record", _record_bad)
+
+
+def _decode_counting(data: bytes, codec: str) -> tuple[str, list[tuple[int, int]]]:
+    """Decode with replacement → (text, the byte spans that were replaced)."""
+    _spans.found = found = []
+    try:
+        return data.decode(codec, errors="assistant-record"), found
+    finally:
+        del _spans.found
 
 
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe", "object"})
@@ -135,12 +280,14 @@ def _read_html(path: str, data: bytes) -> RawDocument:
     from bs4 import BeautifulSoup
 
     declared = _META_CHARSET.search(data[:4096])
-    text, encoding = _decode(path, data, declared.group(1).decode("ascii") if declared else "")
+    text, encoding, warnings = _decode(path, data, declared.group(1).decode("ascii") if declared else "")
     soup = BeautifulSoup(text, "lxml" if importlib.util.find_spec("lxml") else "html.parser")
     title = _collapse(soup.title.get_text()) if soup.title else ""
     meta = soup.find("meta", attrs={"name": "source"})
     source = str(meta.get("content", "")).strip() if meta else ""
-    return RawDocument(path, "html", _block_lines(soup), title=title, source=source, encoding=encoding)
+    return RawDocument(
+        path, "html", _block_lines(soup), title=title, source=source, encoding=encoding, warnings=warnings
+    )
 
 
 def _collapse(text: str) -> str:

@@ -1,10 +1,16 @@
-"""From a notice's lines to its metadata and work points.
+"""From a notice's lines to its work points, part by part.
 
 Headings nest by the order their numbering styles first appear (一、 above （一） above 1.,
 or the reverse where a notice does so); 第X章/节 are always headings and 第X条 always a
 work point. A numbered line with numbered children is a heading; one without is a work
 point, and so is a heading whose own text says more than its title. Unnumbered lines
-belong to the work point above them; responsibility lines set its units.
+belong to the work point above them; responsibility lines set its units; field lines
+(``目标任务：`` and the numbered lines under it) belong to the task above.
+
+Each part of a notice (its body, each attachment, a closing task list: :mod:`.parts`) is numbered
+on its own; its work points carry its label and its title heads their path. A long prose section
+(a work report's body) becomes one work point per paragraph (``第N段``), and so does a notice
+printed without any numbering (a 批复, a 函), so a figure in one paragraph is not buried in pages.
 """
 
 from __future__ import annotations
@@ -12,91 +18,41 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.parse.dates import NUMBER, is_date_line, single_year
+from assistant.parse.noise import is_noise
+from assistant.parse.numbering import CN_NUM, FIXED_HEADINGS, cn_to_int, label_of, match_heading
+from assistant.parse.parts import BODY, Part, split_parts
 from assistant.parse.targets import extract_targets, sentences
 from assistant.parse.units import (
     FIRST_IS_LEAD,
-    lead_and_responsible,
+    Group,
     parse_responsibility_line,
-    parse_trailing_parenthesis,
+    read_parentheses,
+    summarise,
 )
+from assistant.parse.vocab import ISSUER_SUFFIXES, LIST_CUES, RESULT_CUES, TASK_FIELDS
 from assistant.records import NoticeInfo, WorkPoint
 
-CN_NUM = "一二三四五六七八九十百零〇两"
-#: Numbering styles: name → pattern capturing (label, rest of line).
-STYLES: dict[str, re.Pattern[str]] = {
-    "part": re.compile(rf"^(第[{CN_NUM}\d]+[编部分])\s*(.*)$"),
-    "chapter": re.compile(rf"^(第[{CN_NUM}\d]+章)\s*(.*)$"),
-    "section": re.compile(rf"^(第[{CN_NUM}\d]+节)\s*(.*)$"),
-    "article": re.compile(rf"^(第[{CN_NUM}\d]+条)[\s\u3000]*(.*)$"),
-    "cn": re.compile(rf"^([{CN_NUM}]+)[、.．]\s*(.+)$"),
-    "paren_cn": re.compile(rf"^([（(][{CN_NUM}]+[）)])\s*(.+)$"),
-    "arabic": re.compile(r"^(\d{1,3})(?:[、．]|\.(?!\d))\s*(.+)$"),
-    "paren_arabic": re.compile(r"^([（(]\d{1,3}[）)])\s*(.+)$"),
-    "circled": re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*(.+)$"),
-}
-_FIXED_HEADINGS = ("part", "chapter", "section")
-#: Page furniture of government websites: never content.
-NOISE = re.compile(
-    r"^(网站无障碍|适老版|无障碍|索引号|主题分类|发文机关|发文字号|成文日期|发布日期|相关解读|"
-    r"扫一扫|打印|关闭|【|字号|分享到|来源[:：]|责任编辑|附件下载)"
-)
-NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,10}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号)")
-DECREE = re.compile(r"(国务院令)\s*第\s*([\d" + CN_NUM + r"]+)\s*号")
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_CN_DATE = re.compile(rf"^([{CN_NUM}]{{4}})年([{CN_NUM}]{{1,3}})月([{CN_NUM}]{{1,3}})日$")
-_LABELLED_DATE = {
-    "date": re.compile(r"成文日期\s*[:：]\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"),
-    "published": re.compile(r"发布日期\s*[:：]\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"),
-}
-_TITLE_END = re.compile(r"(通知|意见|方案|办法|规定|条例|决定|批复|复函|函|答复|通报|要点|规划|细则|报告|公告|通告|请示)$")
-_ISSUER_SUFFIX = re.compile(r"(国务院办公厅|国务院|人民政府办公室|人民政府办公厅|人民政府|委员会|办公室|办公厅|部|局|委)$")
+__all__ = ["CN_NUM", "cn_to_int", "match_heading", "parse_structure", "table_rows_to_lines"]
+
+PREAMBLE = "导语"
+_ISSUER_SUFFIX = re.compile(rf"(?:{'|'.join(ISSUER_SUFFIXES)})$")
 _CLOSING = re.compile(r"^[（(](此件|本文|此文)[^）)]*[）)]$|^附件[:：]?|^抄送[:：]|^(联系人|联系电话)[:：]")
+_LISTED = re.compile(r"^\d{1,2}\s*[.．、][^。]{1,60}$")
+_FIELD = re.compile(rf"^(?:{'|'.join(TASK_FIELDS)})\s*[:：]\s*")
+#: A section whose own text runs longer than this over several paragraphs is indexed by paragraph.
+LONG_SECTION = 1000
+#: A closing paragraph this short that ends in a colon announces the numbered sections below it.
+TITLE_CHARS = 40
+#: A section's first line of one sentence up to this long is its title, not a paragraph of it.
+TITLE_LINE = 120
 
 
-def cn_to_int(s: str) -> int:
-    """Chinese numerals to an integer: 十二 → 12, 二〇〇五 → 2005."""
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
-    digits.update({"〇": 0, "两": 2})
-    if all(c in digits for c in s):
-        return int("".join(str(digits[c]) for c in s))
-    total, num = 0, 0
-    for c in s:
-        if c in digits:
-            num = digits[c]
-        elif c == "十":
-            total += (num or 1) * 10
-            num = 0
-        elif c == "百":
-            total += (num or 1) * 100
-            num = 0
-    return total + num
-
-
-def iso_date(text: str) -> str:
-    """``2019年08月19日`` or ``二〇〇五年七月十四日`` → ``2019-08-19``; "" when the text holds no date."""
-    m = _DATE.search(text)
-    if m:
-        y, mo, d = (int(g) for g in m.groups())
-    else:
-        m = _CN_DATE.match(text.strip())
-        if not m:
-            return ""
-        y, mo, d = (cn_to_int(g) for g in m.groups())
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and 1900 < y < 2200):
-        return ""
-    return f"{y:04d}-{mo:02d}-{d:02d}"
-
-
-def match_heading(line: str) -> tuple[str, str, str] | None:
-    """``(style, label, rest)`` when the line starts with a numbering label, else None."""
-    for style, pattern in STYLES.items():
-        m = pattern.match(line)
-        if m:
-            label, rest = m.group(1), m.group(2).strip()
-            if style == "cn" and len(label) > 3:
-                return None
-            return style, label, rest
-    return None
+def _is_closing(line: str, issuer: str) -> bool:
+    """The signature, the date or a note such as （此件公开发布） after the last work point."""
+    if _CLOSING.match(line) or is_date_line(line):
+        return True
+    return bool(issuer and line == issuer) or (len(line) <= 12 and bool(_ISSUER_SUFFIX.search(line)) and "。" not in line)
 
 
 @dataclass
@@ -106,7 +62,7 @@ class _Node:
     lines: list[str]
     parent: _Node | None = None
     children: list[_Node] = field(default_factory=list)
-    roles: dict[str, str] = field(default_factory=dict)
+    pairs: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def heading(self) -> str:
@@ -125,92 +81,15 @@ class _Node:
         return out[::-1]
 
 
+_RESPONSIBILITY_PAREN = re.compile(r"\s*[（(][^（）()]*(?:牵头|负责|配合|参与|指导|单位|部门)[^（）()]*[）)]")
+
+
 def _title_of(text: str) -> str:
-    """A work point's or heading's title: its first sentence, without the final stop."""
+    """A work point's or heading's title: its first sentence, without the final stop or a unit parenthesis."""
     line = text.strip().split("\n", 1)[0]
     first = sentences(line)[0] if sentences(line) else line
-    return first.rstrip("。；;：:")
-
-
-def _label_of(style: str, label: str) -> str:
-    """Item label as printed, with brackets made full-width so （五） and (五) are one label."""
-    if style in ("paren_cn", "paren_arabic"):
-        return "（" + label[1:-1] + "）"
-    return label
-
-
-def parse_metadata(lines: list[str], title: str = "", source: str = "") -> tuple[NoticeInfo, int]:
-    """Read title, 文号, issuer and dates from a notice's head.
-
-    Returns:
-        The metadata and the index of the first body line (after the title block and the addressee).
-    """
-    info = NoticeInfo(source=source)
-    head = lines[:40]
-    for key, pattern in _LABELLED_DATE.items():
-        for line in head:
-            m = pattern.search(line)
-            if m:
-                setattr(info, key, iso_date(m.group(1)))
-                break
-    for line in head:
-        m = NUMBER.search(line)
-        if m:
-            info.number = re.sub(r"\s+", "", m.group(1))
-            break
-    else:
-        # A decree prints "中华人民共和国国务院令" and "第706号" as its first lines.
-        m = DECREE.search("".join(head[:3]))
-        if m:
-            info.number = f"{m.group(1)}第{m.group(2)}号"
-    body_start = 0
-    title_lines: list[str] = []
-    for i, line in enumerate(head):
-        if NOISE.match(line) or NUMBER.fullmatch(line) or DECREE.search(line) and len(line) < 20:
-            continue
-        if line.endswith(("：", ":")) and len(line) < 120:
-            body_start = i + 1
-            break
-        if match_heading(line) or len(line) > 60:
-            break
-        if not title_lines or len("".join(title_lines)) < 80:
-            if _TITLE_END.search("".join(title_lines)) and title_lines:
-                continue
-            title_lines.append(line)
-    guessed = "".join(title_lines)
-    info.title = title or (guessed if _TITLE_END.search(guessed) else "")
-    m = re.match(r"^(.{2,40}?)(转发|批转|印发|关于|对)", info.title)
-    if m and _ISSUER_SUFFIX.search(m.group(1)):
-        info.issuer = m.group(1)
-    elif info.number.startswith("国务院令"):
-        info.issuer = "国务院"
-    # The signature block at the end: issuer line then date line.
-    tail = [x for x in lines[-8:] if x]
-    for i in range(len(tail) - 1, -1, -1):
-        d = iso_date(tail[i]) if len(tail[i]) <= 16 else ""
-        if d:
-            if not info.date:
-                info.date = d
-            if not info.issuer and i > 0 and _ISSUER_SUFFIX.search(tail[i - 1]) and len(tail[i - 1]) <= 30:
-                info.issuer = tail[i - 1]
-            break
-    if not info.date:
-        for line in head:
-            if len(line) <= 16 and iso_date(line):
-                info.date = iso_date(line)
-                break
-    m = re.search(r"[〔\[［(（](\d{4})[〕\]］)）]", info.number)
-    info.year = int(m.group(1)) if m else (int(info.date[:4]) if info.date else None)
-    return info, body_start
-
-
-def _is_closing(line: str, issuer: str) -> bool:
-    """The signature, the date or a note such as （此件公开发布） after the last work point."""
-    if _CLOSING.match(line):
-        return True
-    if len(line) <= 16 and iso_date(line) and iso_date(line) != "":
-        return True
-    return bool(issuer and line == issuer) or (len(line) <= 12 and bool(_ISSUER_SUFFIX.search(line)) and "。" not in line)
+    bare = _RESPONSIBILITY_PAREN.sub("", first).strip()
+    return (bare or first).rstrip("。；;：:，,")
 
 
 #: Table header cells (spaces removed) → what the column holds. Checked in order; first match wins.
@@ -269,41 +148,57 @@ def table_rows_to_lines(lines: list[str]) -> list[str]:
 
 
 def parse_structure(lines: list[str], info: NoticeInfo, body_start: int = 0) -> list[WorkPoint]:
-    """Nest a notice's body lines into headings and work points.
+    """Nest a notice's body lines into headings and work points, part by part.
 
     Args:
-        lines: the notice's paragraphs, one a line (from :mod:`assistant.parse.readers`).
-        info: its metadata, used to recognise the signature block.
+        lines: the notice's paragraphs, one a line (site furniture dropped).
+        info: its metadata, used to recognise the signature block; its ``task_part`` is set to the
+            part that holds the notice's task list (:func:`task_part`).
         body_start: index of the first body line.
 
     Returns:
-        Work points in document order; each carries its heading path, responsibility and targets.
+        Work points in document order; each carries its part, heading path, responsibility and targets.
     """
-    lines = lines[:body_start] + table_rows_to_lines(lines[body_start:])
+    parts = split_parts(lines, body_start)
+    first_is_lead = bool(FIRST_IS_LEAD.search("\n".join(lines)))
+    items: list[WorkPoint] = []
+    for part in parts:
+        items += _parse_part(table_rows_to_lines(lines[part.start : part.end]), part, info, first_is_lead)
+    info.task_part = task_part(parts, items, info.year)
+    return items
+
+
+def _parse_part(lines: list[str], part: Part, info: NoticeInfo, first_is_lead: bool) -> list[WorkPoint]:
     root = _Node("root", "", [])
-    preamble = _Node("preamble", "导语", [])
+    preamble = _Node("preamble", PREAMBLE, [])
     stack: list[_Node] = [root]
     current: _Node | None = None
+    absorbing: _Node | None = None  # a task whose field label (目标任务：) takes the numbered lines under it
     closed = False
-    joined = "\n".join(lines)
-    first_is_lead = bool(FIRST_IS_LEAD.search(joined))
-
-    for line in lines[body_start:]:
+    listing = False  # inside "附件：1.XX\n2.YY", the list of attachments before the signature
+    for line in lines:
         line = line.strip()
-        if not line or NOISE.match(line):
+        if not line or is_noise(line):
             continue
-        roles = parse_responsibility_line(line)
-        if roles is not None:
-            if current is not None:
-                for unit, role in roles.items():
-                    current.roles.setdefault(unit, role)
+        listing = bool(line.startswith("附件") and _CLOSING.match(line)) or (listing and bool(_LISTED.match(line)))
+        if listing:
+            closed = closed or current is not None
             continue
-        heading = match_heading(line)
+        pairs = parse_responsibility_line(line)
+        if pairs is not None:
+            if current is not None and not closed:
+                current.pairs += pairs
+            absorbing = None
+            continue
+        heading = match_heading(line) or _next_number(line, stack)
+        if absorbing is not None and heading and heading[0] not in {n.style for n in stack}:
+            absorbing.lines.append(line)
+            continue
         in_article = any(n.style == "article" for n in stack)
-        if heading and not (in_article and heading[0] not in ("article", *_FIXED_HEADINGS)):
+        if heading and not (in_article and heading[0] not in ("article", *FIXED_HEADINGS)):
             style, label, rest = heading
-            if style in _FIXED_HEADINGS or style == "article":
-                order = ["root", *_FIXED_HEADINGS, "article"]
+            if style in FIXED_HEADINGS or style == "article":
+                order = ["root", *FIXED_HEADINGS, "article"]
                 while stack[-1].style != "root" and (
                     stack[-1].style not in order or order.index(stack[-1].style) >= order.index(style)
                 ):
@@ -315,7 +210,7 @@ def parse_structure(lines: list[str], info: NoticeInfo, body_start: int = 0) -> 
             node = _Node(style, label, [rest] if rest else [], parent=stack[-1])
             stack[-1].children.append(node)
             stack.append(node)
-            current, closed = node, False
+            current, closed, absorbing = node, False, None
             continue
         if closed or _is_closing(line, info.issuer):
             closed = current is not None or closed
@@ -325,44 +220,139 @@ def parse_structure(lines: list[str], info: NoticeInfo, body_start: int = 0) -> 
                 preamble.lines.append(line)
         else:
             current.lines.append(line)
+            if _FIELD.fullmatch(line):
+                absorbing = current
 
+    prefix = [part.title] if part.title else []
     items: list[WorkPoint] = []
     if preamble.lines:
-        items.append(_to_point(preamble, [], first_is_lead))
+        prose = not root.children  # a notice printed without numbering is read by paragraph
+        items += _points(preamble, prefix, part, first_is_lead, by_paragraph=prose)
 
     def walk(node: _Node) -> None:
         for child in node.children:
             own = " ".join(child.lines)
             if not child.children:
                 if own.strip():
-                    items.append(_to_point(child, child.path(), first_is_lead))
+                    items.extend(_points(child, prefix + child.path(), part, first_is_lead))
             else:
                 if child.style != "chapter" and len(sentences(own)) > 1:
-                    items.append(_to_point(child, child.path(), first_is_lead))
+                    items.extend(_points(child, prefix + child.path(), part, first_is_lead))
                 walk(child)
 
     walk(root)
     return items
 
 
-def _to_point(node: _Node, path: list[str], first_is_lead: bool) -> WorkPoint:
-    text = "\n".join(node.lines).strip()
-    roles = dict(node.roles)
-    # The parenthesis ends the measure's paragraph, which is not always the last one kept.
-    for line in reversed(node.lines):
-        paren_roles, _ = parse_trailing_parenthesis(line, first_is_lead)
-        if paren_roles:
-            for unit, role in paren_roles.items():
-                roles.setdefault(unit, role)
-            break
-    lead, responsible = lead_and_responsible(roles)
+_DIGIT_AFTER_DOT = re.compile(r"^(\d{1,3})\.(\d.*)$")
+
+
+def _next_number(line: str, stack: list[_Node]) -> tuple[str, str, str] | None:
+    """``62.20户以上…``: the next arabic label of the list above, though a figure follows its dot.
+
+    Alone, ``1.5万亩`` at a line's start reads as a decimal; after item 61 of a list, ``62.`` is item 62.
+    """
+    m = _DIGIT_AFTER_DOT.match(line)
+    last = next((n for n in reversed(stack) if n.style == "arabic"), None)
+    if m and last is not None and last.label.isdigit() and int(m.group(1)) == int(last.label) + 1:
+        return "arabic", m.group(1), m.group(2)
+    return None
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """A section's paragraphs; one that ends by announcing the next (现函复如下：) is joined to it, and
+    the rows of a table (tab-separated cells) are one paragraph."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if out and (out[-1].endswith(("：", ":")) or "\t" in line and "\t" in lines[i - 1]):
+            out[-1] += "\n" + line
+        else:
+            out.append(line)
+    return out
+
+
+def _points(
+    node: _Node, path: list[str], part: Part, first_is_lead: bool, by_paragraph: bool = False
+) -> list[WorkPoint]:
+    """The work points of one node: itself, or one per paragraph of a long prose section.
+
+    A split section's first line, where it is only the section's title, heads the paragraphs' path;
+    where it is a paragraph itself, it keeps the section's label.
+    """
+    label = label_of(node.style, node.label)
+    paragraphs = _paragraphs(node.lines)
+    long_prose = node.style != "preamble" and len(paragraphs) > 1 and sum(map(len, paragraphs)) > LONG_SECTION
+    split = by_paragraph and len(paragraphs) > 1 or long_prose
+    if not split or node.pairs or read_parentheses("\n".join(node.lines)):  # a task with units stays whole
+        return [_to_point(label, path, node.lines, part, first_is_lead, node.pairs)]
+    out: list[WorkPoint] = []
+    number = 1
+    if node.children and len(paragraphs[-1]) <= TITLE_CHARS and paragraphs[-1].endswith(("：", ":")):
+        paragraphs.pop()  # "重点做好以下工作：" announces the numbered sections after it
+    if node.style != "preamble":
+        first = paragraphs.pop(0)
+        if len(sentences(first)) > 1 or len(first) > TITLE_LINE:
+            out.append(_to_point(label, path, [first], part, first_is_lead, []))
+            number = 2
+        path = [*path, _title_of(node.heading)]
+    for n, paragraph in enumerate(paragraphs, number):
+        out.append(_to_point(f"第{n}段", path, paragraph.split("\n"), part, first_is_lead, []))
+    return out
+
+
+def _to_point(
+    item: str,
+    path: list[str],
+    lines: list[str],
+    part: Part,
+    first_is_lead: bool,
+    pairs: list[tuple[str, str]],
+) -> WorkPoint:
+    text = "\n".join(lines).strip()
+    groups = ([Group(list(pairs))] if pairs else []) + read_parentheses(text, first_is_lead)
+    who = summarise(groups, text)
     return WorkPoint(
-        item=_label_of(node.style, node.label),
+        item=item,
         path=path,
         title=_title_of(text),
         text=text,
-        lead=lead,
-        responsible=responsible,
-        roles=roles,
+        lead=who.lead,
+        responsible=who.responsible,
+        roles=who.roles,
         targets=extract_targets(text),
+        part=part.label,
+        more_roles=who.more_roles,
+        quotes=who.quotes,
     )
+
+
+def _numbered(point: WorkPoint) -> bool:
+    return point.item != PREAMBLE and not (point.item.startswith("第") and point.item.endswith("段"))
+
+
+def task_part(parts: list[Part], items: list[WorkPoint], year: int | None) -> str:
+    """The label of the part that holds the notice's task list, or "" when it prints none apart from its body.
+
+    A part is a task list when its title names one (实事, 清单, 任务 …) or most of its numbered work
+    points carry units. Of several (a report may print last year's list with its results and this
+    year's), the one whose title names the notice's year wins, then one that is not a report on
+    results (完成情况), then the one with most units and work points.
+    """
+    best: tuple[tuple[bool, bool, int, int], str] | None = None
+    for part in parts:
+        if part.label in ("", BODY):
+            continue
+        points = [p for p in items if p.part == part.label and _numbered(p)]
+        with_units = sum(1 for p in points if p.roles)
+        listed = any(cue in part.title for cue in LIST_CUES)
+        if not points or not (listed or 2 * with_units >= len(points)):
+            continue
+        score = (
+            bool(year) and single_year(part.title) == year,
+            not any(cue in part.title for cue in RESULT_CUES),
+            with_units,
+            len(points),
+        )
+        if best is None or score > best[0]:
+            best = (score, part.label)
+    return best[1] if best else ""
