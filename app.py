@@ -2,6 +2,7 @@
 
     python app.py                      # corpus/ and index/, http://127.0.0.1:7860
     python app.py --port 8000          # or GRADIO_SERVER_PORT=8000
+    python app.py --max-file-mb 20     # accept notices up to 20 MB (default 5)
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+
+from assistant.cli import megabytes_to_bytes, positive_megabytes
+from assistant.parse.readers import MAX_FILE_MB
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,6 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="address to listen on (default: $GRADIO_SERVER_NAME or 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (default: $GRADIO_SERVER_PORT or 7860)")
     parser.add_argument("--model", default=None, help="embedding model (default: the packaged multilingual-e5-small)")
+    parser.add_argument("--max-file-mb", type=positive_megabytes, default=MAX_FILE_MB, metavar="MB",
+                        help=f"skip a corpus file or refuse an upload above this size (default: {MAX_FILE_MB})")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -28,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.ui import serve
 
     try:
-        serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model)
+        serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model,
+              max_bytes=megabytes_to_bytes(args.max_file_mb))
     except AssistantError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

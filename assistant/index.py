@@ -2,7 +2,8 @@
 
 Layout (all plain files)::
 
-    index/manifest.json        format, model, dimension, files with their hashes, current data folder
+    index/manifest.json        format, model, dimension, corpus files with their hashes, current data
+                               folder and each of its files with its size and SHA-256
     index/data-<id>/items.jsonl     one parsed notice a line (metadata and work points)
     index/data-<id>/embeddings.npy  one row a work point (heading path and text), in items.jsonl order
     index/data-<id>/titles.npy      one row a work point (its section and title alone)
@@ -16,11 +17,16 @@ Layout (all plain files)::
 A build writes a new data folder and then replaces ``manifest.json`` in one step, so a reader
 sees either the old index or the new one. A rebuild re-embeds only new or changed files.
 Writers hold an exclusive lock on ``index/.lock``; a second writer waits, then fails clearly.
+
+Bad input loses nothing else: a file too large, unreadable or the same text as another is skipped
+with a warning naming it; a damaged index folder (a file truncated or changed, bad JSON, a key
+missing) is refused by :func:`load_index` and built again by the next build, with a warning.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -29,8 +35,10 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +46,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.errors import AssistantError, IndexFolderError, IndexLockedError, UnreadableFileError
+from assistant.errors import (
+    AssistantError,
+    IndexDamagedError,
+    IndexFolderError,
+    IndexLockedError,
+    UnreadableFileError,
+)
+from assistant.parse.readers import MAX_FILE_BYTES, check_size
 from assistant.parse.targets import sentences
 from assistant.records import Notice, NoticeInfo, WorkPoint
 from assistant.tokenize import Tokenizer, corpus_terms
@@ -46,20 +61,37 @@ from assistant.tokenize import Tokenizer, corpus_terms
 if TYPE_CHECKING:
     from assistant.embed import Embedder
 
-FORMAT = 2
+FORMAT = 3
 #: A sentence longer than this is cut at its commas into clauses, each embedded on its own.
 CLAUSE_CHARS = 60
+#: The manifest keys a build writes and a reader needs; one missing means the folder is damaged.
+MANIFEST_KEYS = ("format", "parser", "model", "dim", "data", "items", "files", "data_files")
+#: The data files every index has (``bm25/`` is left out when there are no work points).
+DATA_FILES = (
+    "items.jsonl", "embeddings.npy", "titles.npy", "clauses.npy", "clause_owner.npy",
+    "dense.faiss", "titles.faiss", "userdict.txt",
+)
 log = logging.getLogger(__name__)
+# The CLI and the app print warnings from the report; without a handler here Python's last-resort
+# handler would print each a second time.
+log.addHandler(logging.NullHandler())
+_logged: set[tuple[str, str]] = set()
 
 
 @dataclass
 class BuildReport:
-    """What a build did: files embedded anew, kept, removed and skipped (with the reason)."""
+    """What a build did: files embedded anew, kept, removed and skipped (with the reason).
+
+    ``warnings`` holds (path, message) for everything a person should see: each skipped file,
+    a file read with a loss (undecodable bytes replaced), the same text twice, a damaged index
+    built again, a symlink loop, a stopped build's leftovers removed.
+    """
 
     added: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     items: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -110,21 +142,97 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def corpus_files(corpus: Path) -> list[Path]:
-    """Every file under a corpus folder, recursively, hidden files left out, in a stable order."""
+def notice_key(notice: Notice) -> str:
+    """A hash of what a notice says (its 文号, date and work points), not of its file or encoding.
+
+    The same text saved twice, under another name or in another encoding, has the same key, so a
+    build indexes it once and does not double every count.
+    """
+    body = {"number": notice.doc.number, "date": notice.doc.date, "items": [p.to_dict() for p in notice.items]}
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def corpus_files(corpus: Path, warn: Callable[[str, str], None] | None = None) -> list[Path]:
+    """Every file under a corpus folder, recursively, hidden files left out, in a stable order.
+
+    Symlinked folders are followed, each folder read once: a link back to a folder above it (a
+    loop), a second way to a folder already read, a broken link and a folder that cannot be
+    opened are left out and passed to ``warn(path, message)``.
+    """
     if not corpus.is_dir():
         raise AssistantError(f"corpus folder {corpus} does not exist: create it and put notices in it")
-    return sorted(p for p in corpus.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.parts))
+    say = warn or (lambda path, message: None)
+    folders = {_folder_key(corpus): corpus}
+    found: list[Path] = []
+
+    def unreadable(error: OSError) -> None:
+        say(str(error.filename), f"cannot open the folder ({error.strerror or error}): its files are not read")
+
+    for root, dirs, files in os.walk(corpus, followlinks=True, onerror=unreadable):
+        base = Path(root)
+        dirs.sort()
+        for name in list(dirs):
+            path = base / name
+            key = None if name.startswith(".") else _folder_key(path)
+            if key is not None and key not in folders:
+                folders[key] = path
+                continue
+            dirs.remove(name)
+            if key is None:
+                continue
+            first = folders[key]
+            if first == path or first in path.parents:
+                say(str(path), f"a symlink loop (it leads back to {first}): not followed")
+            else:
+                say(str(path), f"the same folder as {first}: its files are read once, there")
+        for name in files:
+            path = base / name
+            if name.startswith("."):
+                continue
+            if path.is_file():
+                found.append(path)
+            elif path.is_symlink():
+                try:
+                    path.stat()
+                    say(str(path), "not a file: not read")
+                except OSError as e:
+                    loop = e.errno == errno.ELOOP
+                    say(str(path), "a symlink loop: not read" if loop else "a broken symlink (its target is gone): not read")
+    return sorted(found)
+
+
+def _folder_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+_locks_held = threading.local()
 
 
 @contextlib.contextmanager
 def write_lock(index_dir: Path, wait: float = 30.0) -> Iterator[None]:
     """Hold the index folder's writer lock; wait up to ``wait`` seconds for another writer.
 
+    Re-entrant in one thread, so a caller can hold it around its own step and a build
+    (:func:`assistant.library.add_upload` copies a file into the corpus, then builds).
+
     Raises:
         IndexLockedError: another process kept the lock for longer than ``wait``.
     """
+    index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
+    key = str(index_dir.resolve())
+    held: Counter[str] = _locks_held.__dict__.setdefault("dirs", Counter())
+    if held[key]:
+        held[key] += 1
+        try:
+            yield
+        finally:
+            held[key] -= 1
+        return
     with open(index_dir / ".lock", "w") as f:
         deadline = time.monotonic() + wait
         while True:
@@ -137,17 +245,20 @@ def write_lock(index_dir: Path, wait: float = 30.0) -> Iterator[None]:
                         f"another process is writing the index at {index_dir}; wait for it to finish and run again"
                     ) from None
                 time.sleep(0.2)
+        held[key] = 1
         try:
             yield
         finally:
+            del held[key]
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """The manifest of an index folder.
+    """The manifest of an index folder, with every key :data:`MANIFEST_KEYS` names.
 
     Raises:
-        IndexFolderError: no index there, or a manifest this version cannot read.
+        IndexFolderError: no index there, or one of another format.
+        IndexDamagedError: the manifest is not valid JSON, or a key is missing or of the wrong type.
     """
     path = Path(index_dir) / "manifest.json"
     if not path.exists():
@@ -156,14 +267,60 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise IndexFolderError(f"the index manifest {path} is damaged ({e}); rebuild with `assistant build --force`") from e
-    if manifest.get("format") != FORMAT:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise IndexDamagedError(index_dir, f"manifest.json cannot be read: {e}") from e
+    if not isinstance(manifest, dict) or "format" not in manifest:
+        raise IndexDamagedError(index_dir, "manifest.json has no 'format'")
+    if manifest["format"] != FORMAT:
         raise IndexFolderError(
-            f"the index at {index_dir} has format {manifest.get('format')}, this version reads {FORMAT}; "
-            "rebuild it with `assistant build --force`"
+            f"the index at {index_dir} has format {manifest['format']}, this version reads {FORMAT}; "
+            f"rebuild it with `assistant build --index {index_dir}`"
         )
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise IndexDamagedError(index_dir, f"manifest.json has no {', '.join(map(repr, missing))}")
+    types = {"model": str, "dim": int, "data": str, "items": int, "files": dict, "data_files": dict}
+    wrong = [key for key, kind in types.items() if not isinstance(manifest[key], kind)]
+    if wrong or not re.fullmatch(r"data-[0-9a-f]+", str(manifest["data"])):
+        raise IndexDamagedError(index_dir, f"manifest.json has a wrong {', '.join(map(repr, wrong or ['data']))}")
     return manifest
+
+
+def check_data(index_dir: Path, manifest: dict[str, Any]) -> Path:
+    """The index's data folder, each of its files checked against the size and SHA-256 the manifest records.
+
+    Generic over the folder's files: an array added to the data folder later is checked with no
+    code here. Returns the data folder.
+
+    Raises:
+        IndexDamagedError: the folder or a file is missing, or a file is truncated or changed.
+    """
+    index_dir = Path(index_dir)
+    data = index_dir / manifest["data"]
+    if not data.is_dir():
+        raise IndexDamagedError(index_dir, f"its data folder {manifest['data']} is missing")
+    recorded = manifest["data_files"]
+    missing = [name for name in DATA_FILES if name not in recorded]
+    if missing:
+        raise IndexDamagedError(index_dir, f"the manifest lists no {', '.join(missing)}")
+    for name, meta in sorted(recorded.items()):
+        path = data / name
+        if not isinstance(meta, dict) or not {"bytes", "sha256"} <= meta.keys():
+            raise IndexDamagedError(index_dir, f"the manifest has no size and hash for {name}")
+        if not path.is_file():
+            raise IndexDamagedError(index_dir, f"{manifest['data']}/{name} is missing")
+        size = path.stat().st_size
+        if size != meta["bytes"]:
+            raise IndexDamagedError(index_dir, f"{name} is {size} bytes, the manifest says {meta['bytes']}")
+        if file_hash(path) != meta["sha256"]:
+            raise IndexDamagedError(index_dir, f"{name} does not match the SHA-256 the manifest records")
+    return data
+
+
+def _data_files(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every file under a data folder with its size and SHA-256, by its path in the folder."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": file_hash(p)} for p in files}
 
 
 def check_model(manifest: dict[str, Any], model: str, index_dir: Path) -> None:
@@ -183,23 +340,40 @@ def _write_json_atomic(path: Path, data: Any) -> None:
 
 
 Vectors = tuple[np.ndarray, np.ndarray, np.ndarray]  # a notice's text, title and clause vectors
+Warn = Callable[[str, str], None]
 
 
-def _load_previous(index_dir: Path, model: str) -> tuple[dict[str, Any], dict[str, tuple[Notice, Vectors]]]:
-    """The previous build's notices and embeddings by file, for reuse (empty when there is none)."""
+def _load_previous(
+    index_dir: Path, model: str, warn: Warn, say: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, tuple[Notice, Vectors]]]:
+    """The previous build's notices and embeddings by file, for reuse (empty when there is none).
+
+    A damaged folder is warned about and built again from the corpus: it is derived data.
+
+    Raises:
+        IndexFolderError: the index was built with another model (a build must not silently replace it).
+    """
     from assistant.parse import PARSER_VERSION
 
+    if not (index_dir / "manifest.json").exists():
+        return {}, {}
     try:
         manifest = read_manifest(index_dir)
-        check_model(manifest, model, index_dir)
-    except IndexFolderError:
+    except IndexDamagedError as e:
+        warn(str(index_dir), f"the index was damaged ({e.problem}): built again from the corpus")
         return {}, {}
-    if manifest.get("parser") != PARSER_VERSION:
+    except IndexFolderError as e:
+        say(f"{e}: building it again")
+        return {}, {}
+    check_model(manifest, model, index_dir)
+    if manifest["parser"] != PARSER_VERSION:
         return {}, {}  # parsed by another version of the parser: read every file again
-    data = index_dir / manifest["data"]
-    notices = _read_items(data)
-    vectors, titles = np.load(data / "embeddings.npy"), np.load(data / "titles.npy")
-    clauses, owner = np.load(data / "clauses.npy"), np.load(data / "clause_owner.npy")
+    try:
+        notices, arrays = _read_data(index_dir, manifest)
+    except IndexDamagedError as e:
+        warn(str(index_dir), f"the index was damaged ({e.problem}): built again from the corpus")
+        return {}, {}
+    vectors, titles, clauses, owner = (arrays[k] for k in ("embeddings", "titles", "clauses", "clause_owner"))
     out, row = {}, 0
     for notice in notices:
         n = len(notice.items)
@@ -210,8 +384,63 @@ def _load_previous(index_dir: Path, model: str) -> tuple[dict[str, Any], dict[st
 
 
 def _read_items(data: Path) -> list[Notice]:
+    notices = []
     with open(data / "items.jsonl", encoding="utf-8") as f:
-        return [Notice.from_dict(json.loads(line)) for line in f if line.strip()]
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    notices.append(Notice.from_dict(json.loads(line)))
+                except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+                    raise ValueError(f"line {number} is not a notice ({type(e).__name__}: {e})") from e
+    return notices
+
+
+def _read_data(index_dir: Path, manifest: dict[str, Any]) -> tuple[list[Notice], dict[str, np.ndarray]]:
+    """The notices and the arrays of an index folder, checked against its manifest and each other.
+
+    Raises:
+        IndexDamagedError: naming the file that is missing, truncated, changed or of the wrong shape.
+    """
+    data = check_data(index_dir, manifest)
+
+    def read(name: str, reader: Callable[[Path], Any]) -> Any:
+        try:
+            return reader(data / name)
+        except (OSError, ValueError, EOFError, UnicodeDecodeError) as e:
+            raise IndexDamagedError(index_dir, f"{name} cannot be read: {e}") from e
+
+    notices = read("items.jsonl", lambda path: _read_items(path.parent))
+    arrays = {k: read(f"{k}.npy", np.load) for k in ("embeddings", "titles", "clauses", "clause_owner")}
+    n, dim = sum(len(notice.items) for notice in notices), manifest["dim"]
+    owner, clauses = arrays["clause_owner"], arrays["clauses"]
+    problems = [f"items.jsonl holds {n} work points, the manifest says {manifest['items']}"] * (n != manifest["items"])
+    problems += [
+        f"{k}.npy has shape {arrays[k].shape}, not ({n}, {dim})" for k in ("embeddings", "titles")
+        if arrays[k].shape != (n, dim)
+    ]
+    if clauses.ndim != 2 or clauses.shape[1] != dim or owner.shape != (len(clauses),):
+        problems.append(f"clauses.npy has shape {clauses.shape} and clause_owner.npy {owner.shape}")
+    elif not np.array_equal(np.unique(owner), np.arange(n)):
+        problems.append("clause_owner.npy does not give every work point its clauses")
+    if problems:
+        raise IndexDamagedError(index_dir, "; ".join(problems))
+    return notices, arrays
+
+
+def _remove_leftovers(index_dir: Path, warn: Warn) -> None:
+    """Remove what a build that was stopped (killed, out of power) left behind; under the writer lock."""
+    for tmp in sorted(index_dir.glob(".data-*.tmp")):
+        shutil.rmtree(tmp, ignore_errors=True)
+        warn(str(tmp), "removed: the data folder of a build that was stopped before it finished")
+    for tmp in index_dir.glob(".manifest.json.*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def _log_once(path: str, message: str) -> None:
+    """Log a warning the first time this process sees it, not again at every rebuild (the app rebuilds on upload)."""
+    if (path, message) not in _logged:
+        _logged.add((path, message))
+        log.warning("%s: %s", path, message)
 
 
 def build_index(
@@ -222,11 +451,15 @@ def build_index(
     force: bool = False,
     progress: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    max_bytes: int | None = MAX_FILE_BYTES,
 ) -> BuildReport:
     """Parse every notice under ``corpus`` and (re)write the index in ``index_dir``.
 
-    Unchanged files (same SHA-256, same model) keep their embeddings; files that cannot be read
-    are skipped with a warning naming them, and the rest is indexed.
+    Unchanged files (same SHA-256, same model) keep their embeddings. Nothing bad in the corpus
+    stops the build: a file above ``max_bytes`` (never read), unreadable, or the same text as
+    another (indexed once) is skipped; a damaged index folder and a stopped build's leftovers are
+    replaced. Each of these is in ``report.warnings`` and logged once per process; the progress
+    lines do not repeat them.
 
     Args:
         corpus: folder of notices, read recursively.
@@ -235,6 +468,7 @@ def build_index(
         force: re-embed everything and replace an index built with another model.
         progress: show an embedding progress bar on stderr.
         on_progress: called with a line of text per stage (for the app).
+        max_bytes: the size limit for one notice (``--max-file-mb``); None for none.
 
     Raises:
         IndexFolderError: the folder holds an index built by another model and ``force`` is off.
@@ -246,41 +480,70 @@ def build_index(
     corpus, index_dir = Path(corpus), Path(index_dir)
     say = on_progress or (lambda msg: print(msg, file=sys.stderr) if progress else None)
     report = BuildReport()
+
+    def warn(path: str, message: str) -> None:
+        report.warnings.append((path, message))
+        _log_once(path, message)
+
+    def skip(path: Path, reason: str) -> None:
+        report.skipped.append((str(path), reason))
+        warn(str(path), f"skipped: {reason}")
+
     with write_lock(index_dir):
-        if (index_dir / "manifest.json").exists() and not force:
-            try:
-                manifest = read_manifest(index_dir)
-            except IndexFolderError:
-                manifest = None  # another format, or damaged: derived data, so built again from the corpus
-            if manifest is not None:
-                check_model(manifest, embedder.name, index_dir)
-        old_manifest, previous = ({}, {}) if force else _load_previous(index_dir, embedder.name)
-        old_hashes = {f: meta["sha256"] for f, meta in old_manifest.get("files", {}).items()}
-        notices: list[Notice] = []
-        vectors: list[Vectors | None] = []
-        hashes: dict[str, dict[str, Any]] = {}
-        files = corpus_files(corpus)
+        _remove_leftovers(index_dir, warn)
+        old_manifest, previous = ({}, {}) if force else _load_previous(index_dir, embedder.name, warn, say)
+        old_files = old_manifest.get("files", {})
+        files = corpus_files(corpus, warn)
         say(f"reading {len(files)} files in {corpus}")
+        found = []
         for path in files:
-            rel = path.relative_to(corpus).as_posix()
-            digest = file_hash(path)
-            if rel in previous and old_hashes.get(rel) == digest:
-                notice, vecs = previous[rel]
-                report.kept.append(rel)
+            try:
+                if max_bytes is not None:
+                    check_size(path, max_bytes)  # before the file is read: a 50 MB file must not stall the build
+                found.append((path.relative_to(corpus).as_posix(), path, file_hash(path)))
+            except UnreadableFileError as e:
+                skip(path, e.reason)
+            except OSError as e:
+                skip(path, f"cannot open the file ({e.strerror or e})")
+        # What the last build indexed comes first, so a new copy of it never displaces it.
+        found.sort(key=lambda f: (not (f[0] in previous and old_files[f[0]].get("sha256") == f[2]), f[0]))
+        by_bytes: dict[str, str] = {}
+        by_text: dict[str, str] = {}
+        chosen: dict[str, tuple[Notice, Vectors | None, dict[str, Any]]] = {}
+        for rel, path, digest in found:
+            if digest in by_bytes:
+                skip(path, f"the same file as {corpus / by_bytes[digest]}: indexed once, as that file")
+                continue
+            if rel in previous and old_files[rel].get("sha256") == digest:
+                (notice, vecs), lost = previous[rel], list(old_files[rel].get("warnings", []))
             else:
+                lost = []
                 try:
-                    notice = parse_notice(path)
+                    notice = parse_notice(path, warnings=lost, max_bytes=max_bytes)
                 except UnreadableFileError as e:
-                    log.warning("skipped %s: %s", path, e.reason)
-                    say(f"skipped {path}: {e.reason}")
-                    report.skipped.append((str(path), e.reason))
+                    skip(path, e.reason)
+                    continue
+                except Exception as e:  # a parser bug on one odd file must not stop the build or the app start
+                    log.debug("parsing %s failed", path, exc_info=True)
+                    skip(path, f"the parser failed on it ({type(e).__name__}: {e}); please report it with the file")
                     continue
                 notice.file, vecs = rel, None
-                report.added.append(rel)
-            notices.append(notice)
-            vectors.append(vecs)
-            hashes[rel] = {"sha256": digest, "items": len(notice.items), "title": notice.doc.title}
-        report.removed = sorted(set(old_hashes) - set(hashes))
+            key = notice_key(notice)
+            if key in by_text:
+                skip(path, f"the same text as {corpus / by_text[key]}: indexed once, as that file")
+                continue
+            by_bytes[digest] = by_text[key] = rel
+            for message in lost:
+                warn(str(path), message)
+            (report.added if vecs is None else report.kept).append(rel)
+            meta = {"sha256": digest, "items": len(notice.items), "title": notice.doc.title}
+            chosen[rel] = (notice, vecs, meta | ({"warnings": lost} if lost else {}))
+        report.added.sort()
+        report.kept.sort()
+        notices = [chosen[rel][0] for rel in sorted(chosen)]
+        vectors: list[Vectors | None] = [chosen[rel][1] for rel in sorted(chosen)]
+        hashes = {rel: chosen[rel][2] for rel in sorted(chosen)}
+        report.removed = sorted(set(old_files) - set(hashes))
         todo = [(i, n) for i, (n, v) in enumerate(zip(notices, vectors, strict=True)) if v is None]
         points = [(n.doc, p) for _, n in todo for p in n.items]
         if points:
@@ -303,7 +566,7 @@ def build_index(
         clause_rows = np.vstack([empty, *(v[2] for v in vectors if v is not None)]).astype(np.float32)
         report.items = int(matrix.shape[0])
         say("writing the index")
-        data_name = _write_data(index_dir, notices, matrix, titles, clause_rows)
+        data_name, data_files = _write_data(index_dir, notices, matrix, titles, clause_rows)
         manifest = {
             "format": FORMAT,
             "parser": PARSER_VERSION,
@@ -312,6 +575,7 @@ def build_index(
             "data": data_name,
             "items": report.items,
             "files": hashes,
+            "data_files": data_files,
             "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         _write_json_atomic(index_dir / "manifest.json", manifest)
@@ -325,8 +589,8 @@ def build_index(
 
 def _write_data(
     index_dir: Path, notices: list[Notice], matrix: np.ndarray, titles: np.ndarray, clauses: np.ndarray
-) -> str:
-    """Write one complete data folder and return its name."""
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    """Write one complete data folder; return its name and its files with their sizes and hashes."""
     import bm25s
     import faiss
 
@@ -354,8 +618,9 @@ def _write_data(
     if corpus_tokens:
         retriever.index(corpus_tokens, show_progress=False)
         retriever.save(str(tmp / "bm25"))
+    files = _data_files(tmp)
     os.replace(tmp, index_dir / name)
-    return name
+    return name, files
 
 
 @dataclass
@@ -388,7 +653,9 @@ def load_index(index_dir: str | os.PathLike[str], model: str | None = None) -> L
         model: the query model's name; must be the one that built the index when given.
 
     Raises:
-        IndexFolderError: missing, damaged, of another format, or built with another model.
+        IndexFolderError: missing, of another format, or built with another model.
+        IndexDamagedError: a file is missing, truncated, changed or of the wrong shape, or the
+            manifest is bad JSON or lacks a key; the message says to rebuild.
     """
     import bm25s
     import faiss
@@ -397,26 +664,19 @@ def load_index(index_dir: str | os.PathLike[str], model: str | None = None) -> L
     manifest = read_manifest(index_dir)
     if model is not None:
         check_model(manifest, model, index_dir)
+    notices, arrays = _read_data(index_dir, manifest)
+    embeddings, clauses, clause_owner = arrays["embeddings"], arrays["clauses"], arrays["clause_owner"]
     data = index_dir / manifest["data"]
     try:
-        notices = _read_items(data)
-        embeddings = np.load(data / "embeddings.npy")
-        clauses, clause_owner = np.load(data / "clauses.npy"), np.load(data / "clause_owner.npy")
         dense = faiss.read_index(str(data / "dense.faiss"))
         titles = faiss.read_index(str(data / "titles.faiss"))
         words = (data / "userdict.txt").read_text(encoding="utf-8").split("\n")
         bm25 = bm25s.BM25.load(str(data / "bm25")) if (data / "bm25").exists() else None
-    except (OSError, ValueError, RuntimeError, json.JSONDecodeError) as e:
-        raise IndexFolderError(f"the index at {index_dir} is incomplete or damaged ({e}); rebuild it with --force") from e
+    except (OSError, ValueError, RuntimeError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise IndexDamagedError(index_dir, f"its FAISS, BM25 or word files cannot be read: {e}") from e
     entries = [(n, p) for n in notices for p in n.items]
-    if (
-        dense.ntotal != len(entries)
-        or titles.ntotal != len(entries)
-        or dense.d != manifest["dim"]
-        or len(clauses) != len(clause_owner)
-        or (len(entries) and sorted(set(clause_owner.tolist())) != list(range(len(entries))))
-    ):
-        raise IndexFolderError(f"the index at {index_dir} does not match its manifest; rebuild it with --force")
+    if dense.ntotal != len(entries) or titles.ntotal != len(entries) or dense.d != manifest["dim"]:
+        raise IndexDamagedError(index_dir, f"the FAISS indexes do not hold its {len(entries)} work points")
     tokenizer = Tokenizer(w for w in words if w)
     return LoadedIndex(
         index_dir, manifest, notices, entries, embeddings, clauses, clause_owner, dense, titles, bm25, tokenizer

@@ -266,7 +266,18 @@ def _colgroup(*percent: int) -> str:
 
 
 def review_html(notice: Notice, heading: str = "解析结果，请核对") -> str:
-    """What the parser read from an uploaded file: metadata, counts and the units it found."""
+    """What the parser read from an uploaded file, for a person to check before it is added:
+    metadata (with the year and place it was read as), counts, every work point with its number,
+    title and lead unit, and the units it found."""
+    d = notice.doc
+    read_as = f"<tr><th>年份</th><td>{esc(d.year or '—')}</td></tr><tr><th>地区</th><td>{esc(d.place or '—')}</td></tr>"
+    parts = any(p.part for p in notice.items)
+    tasks = "".join(
+        f'<tr><td class="num">{esc(p.ref)}</td>' + (f"<td>{esc(p.part or '—')}</td>" if parts else "")
+        + f"<td>{esc(p.title or p.text[:80])}</td><td>{esc('、'.join(p.lead) or '—')}</td></tr>"
+        for p in notice.items
+    )
+    task_head = "<th>编号</th>" + ("<th>部分</th>" if parts else "") + "<th>标题</th><th>牵头单位</th>"
     directory = UnitDirectory([notice])
     entries = sorted(directory.units.values(), key=lambda e: (-e.count(("牵头",)), -e.count()))
     units = "".join(
@@ -275,6 +286,11 @@ def review_html(notice: Notice, heading: str = "解析结果，请核对") -> st
     )
     return (
         f'<div class="section-title">{esc(heading)}</div>{notice_meta_html(notice)}'
+        f'<table class="meta-table" id="review-read-as">{read_as}</table>'
+        f'<div class="section-title">解析出的工作要点（{len(notice.items)} 项）</div>'
+        f'<table class="points-table" id="review-tasks">'
+        f"{_colgroup(10, 12, 50, 28) if parts else _colgroup(10, 60, 30)}<thead><tr>{task_head}</tr></thead>"
+        f"<tbody>{tasks or '<tr><td colspan=4>没有解析出工作要点</td></tr>'}</tbody></table>"
         '<div class="section-title">找到的单位</div>'
         f'<table class="points-table">{_colgroup(50, 25, 25)}<thead><tr><th>单位</th><th>牵头</th><th>其他角色</th></tr></thead>'
         f"<tbody>{units or '<tr><td colspan=3>没有找到单位</td></tr>'}</tbody></table>"

@@ -2,8 +2,8 @@
 
 A thin translator like the CLI: every callback reads its inputs, calls the core
 (:class:`~assistant.answer.Assistant`, :class:`~assistant.directory.UnitDirectory`,
-:func:`~assistant.compare.compare_in_index`, :func:`~assistant.parse.parse_notice`,
-:func:`~assistant.index.build_index`) and renders what comes back with :mod:`assistant.render`.
+:func:`~assistant.compare.compare_in_index`, :func:`~assistant.library.check_upload`,
+:func:`~assistant.library.add_upload`) and renders what comes back with :mod:`assistant.render`.
 The callbacks are methods of :class:`PolicyApp`, so tests call them directly.
 
 Every piece of document text put into HTML goes through :func:`html.escape`, and answer
@@ -18,7 +18,6 @@ import functools
 import html
 import os
 import re
-import shutil
 import sys
 import tempfile
 import threading
@@ -30,8 +29,8 @@ import gradio as gr
 
 from assistant.answer import Assistant
 from assistant.directory import UnitEntry
-from assistant.errors import AssistantError, UnreadableFileError
-from assistant.parse.readers import SUPPORTED
+from assistant.errors import AssistantError
+from assistant.parse.readers import MAX_FILE_BYTES, SUPPORTED
 from assistant.records import Answer, Notice
 from assistant.render import (
     COMPARE_HEADERS,
@@ -53,6 +52,7 @@ from assistant.render import (
 
 if TYPE_CHECKING:
     from assistant.embed import Embedder
+    from assistant.library import UploadCheck
 
 #: Questions a newcomer would ask, shown as buttons under the chat.
 EXAMPLES: tuple[str, ...] = (
@@ -117,6 +117,11 @@ def _file_path(file: Any) -> Path | None:
     return Path(name) if name else None
 
 
+def _warnings_html(warnings: list[str]) -> str:
+    """What was read with a loss (undecodable bytes replaced), one line each."""
+    return "".join(message_html(f"注意：{w}", False) for w in warnings)
+
+
 # ---------------------------------------------------------------------------------------- state
 class Review(NamedTuple):
     """What the Add tab shows after an upload or an add: HTML, and whether it went through."""
@@ -156,11 +161,13 @@ class PolicyApp:
         corpus_dir: str | os.PathLike[str],
         index_dir: str | os.PathLike[str],
         embedder: Embedder | None = None,
+        max_bytes: int | None = MAX_FILE_BYTES,
     ) -> None:
         self.assistant = assistant
         self.embedder = embedder or assistant.searcher.embedder
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
+        self.max_bytes = max_bytes  # the size limit for an upload (--max-file-mb)
         self._write = threading.Lock()
         self._exports = Path(tempfile.mkdtemp(prefix="assistant-exports-"))
 
@@ -336,81 +343,82 @@ class PolicyApp:
 
     # ------------------------------------------------------------------ add a notice
     def preview_notice(self, file: Any) -> Review:
-        """Parse an uploaded file for review; nothing is written."""
+        """Check an uploaded file and show what it holds for review (:func:`~assistant.library.check_upload`); nothing is written."""
+        from assistant.library import check_upload
+
         path = _file_path(file)
         if path is None:
-            return Review('<div class="empty">上传一份 .txt、.html、.docx 或 .pdf 格式的通知。</div>', False)
-        try:
-            notice = self._parse_upload(path)
-        except UnreadableFileError as e:
-            return Review(message_html(f"无法读取 {path.name}：{e.reason}。请上传通知正文的 .txt、.html、.docx 或 .pdf 文件。", False), False)
-        notice.file = path.name
-        return Review(message_html("请核对解析结果，无误后点击“加入语料库并更新索引”。", True) + review_html(notice), True)
+            return Review('<div class="empty">上传一份 .txt、.md、.html、.docx 或 .pdf 格式的通知。</div>', False)
+        check = check_upload(path, self.corpus_dir, self.assistant.searcher.index, self.max_bytes)
+        if not check.ok:
+            review = review_html(check.notice, "上传的文件") if check.notice is not None else ""
+            return Review(self._problem_html(check, adding=False) + review, False)
+        return Review(
+            message_html("请核对解析结果，无误后点击“加入语料库并更新索引”。", True)
+            + _warnings_html(check.warnings) + review_html(check.notice), True
+        )
 
     def add_notice(self, file: Any) -> Review:
-        """Parse an uploaded notice, copy it into the corpus, update the index incrementally and reload.
-
-        A file that cannot be parsed or indexed changes nothing.
-        """
-        from assistant.index import build_index
+        """Add an uploaded notice (:func:`~assistant.library.add_upload`): the checks, the copy into the
+        corpus, the incremental index update, then a reload. A file that cannot be added changes nothing."""
+        from assistant.library import add_upload
 
         path = _file_path(file)
         if path is None:
             return Review(message_html("请先选择要上传的文件。", False), False)
-        try:
-            notice = self._parse_upload(path)
-        except UnreadableFileError as e:
-            return Review(message_html(f"无法读取 {path.name}：{e.reason}。语料库和索引没有改动。", False), False)
         with self._write:
-            target = self._corpus_target(path)
-            if target is None:
-                return Review(message_html(f"{path.name} 已在语料库中，语料库和索引没有改动。", True), False)
-            shutil.copyfile(path, target)
-            try:
-                report = build_index(self.corpus_dir, self.index_dir, self.embedder, progress=False,
-                                     on_progress=lambda line: print(f"[index] {line}", file=sys.stderr, flush=True))
-                skipped = {Path(p).resolve(): reason for p, reason in report.skipped}
-                if target.resolve() in skipped:
-                    raise UnreadableFileError(str(target), skipped[target.resolve()])
-                self.reload()
-            except AssistantError as e:
-                target.unlink(missing_ok=True)
-                return Review(message_html(f"没有加入 {path.name}：{e}", False), False)
-        notice.file = target.relative_to(self.corpus_dir).as_posix()
+            result = add_upload(path, self.corpus_dir, self.index_dir, self.embedder, self.max_bytes,
+                                index=self.assistant.searcher.index,
+                                on_progress=lambda line: print(f"[index] {line}", file=sys.stderr, flush=True))
+            if result.ok:
+                try:
+                    self.reload()
+                except AssistantError as e:
+                    return Review(message_html(f"已加入 {result.file}，但索引没能重新载入：{e}", False), False)
+        if result.check.problem:
+            return Review(self._problem_html(result.check, adding=True), False)
+        if not result.ok or result.report is None or result.check.notice is None:
+            return Review(message_html(f"没有加入 {path.name}：{result.reason}。语料库和索引没有改动。", False), False)
+        report = result.report
         done = (
-            f"已加入语料库：{notice.file}。索引已更新（新增 {len(report.added)} 份，"
+            f"已加入语料库：{result.file}。索引已更新（新增 {len(report.added)} 份，"
             f"共 {len(report.added) + len(report.kept)} 份通知、{report.items} 个工作要点，用时 {report.seconds:.1f} 秒）。"
             "现在可以在“浏览通知”和“问答”中找到它。"
         )
-        return Review(message_html(done, True) + review_html(notice, "已加入的通知"), True)
+        return Review(
+            message_html(done, True) + _warnings_html(result.check.warnings)
+            + review_html(result.check.notice, "已加入的通知"), True
+        )
+
+    def _problem_html(self, check: UploadCheck, adding: bool) -> str:
+        """Why an upload cannot be added, and what to do, for the Add tab."""
+        name, unchanged = check.name, "语料库和索引没有改动。" if adding else ""
+        if check.problem == "size":
+            limit = f"{self.max_bytes / 2**20:g}" if self.max_bytes else "?"
+            text = (
+                f"{name} 有 {check.size / 2**20:.1f} MB，超过单份通知 {limit} MB 的上限，没有写入任何内容。"
+                "请把它拆成单份通知，或用 --max-file-mb 提高上限后重新启动。"
+            )
+        elif check.problem == "duplicate" and check.duplicate is not None:
+            doc = check.duplicate.doc
+            number = f"，{doc.number}" if doc.number and doc.title else ""
+            text = (
+                f"{name} 已在语料库中：与已索引的通知《{doc.title or doc.number}》（文件 {check.duplicate.file}{number}）"
+                f"内容相同，不会重复加入。{unchanged}"
+            )
+        elif check.problem == "duplicate":
+            text = f"{name} 已在语料库中（同一文件），不会重复加入。{unchanged}"
+        elif check.problem == "format":
+            suffix = Path(name).suffix or "无扩展名"
+            text = f"无法读取 {name}：{suffix} 不是支持的格式（{'、'.join(SUPPORTED)}），请另存为其中一种再上传。{unchanged}"
+        else:
+            hint = unchanged or "请上传通知正文的 .txt、.md、.html、.docx 或 .pdf 文件。"
+            text = f"无法读取 {name}：{check.reason}。{hint}"
+        return message_html(text, False)
 
     def reload(self) -> None:
         """Open the index folder again with the loaded embedder and swap in a new Assistant."""
         self.assistant = open_assistant(self.index_dir, self.embedder)
-
-    def _parse_upload(self, path: Path) -> Notice:
-        from assistant.parse import parse_notice
-
-        if path.suffix.lower() not in SUPPORTED:
-            raise UnreadableFileError(str(path), f"{path.suffix or '无扩展名'} 不是支持的格式（{'、'.join(SUPPORTED)}）")
-        return parse_notice(path)
-
-    def _corpus_target(self, upload: Path) -> Path | None:
-        """Where an upload goes in the corpus: its own name, numbered if taken; None if already there."""
-        from assistant.index import file_hash
-
-        self.corpus_dir.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "_", upload.name).lstrip(".") or "notice.txt"
-        digest = file_hash(upload)
-        stem, suffix = Path(name).stem, Path(name).suffix
-        for i in range(1, 1000):
-            target = self.corpus_dir / (name if i == 1 else f"{stem}-{i}{suffix}")
-            if not target.exists():
-                return target
-            if file_hash(target) == digest:
-                return None
-        raise AssistantError(f"too many files named {name} in {self.corpus_dir}")
-
 
 # ---------------------------------------------------------------------------------------- layout
 def build_app(
@@ -418,6 +426,7 @@ def build_app(
     corpus_dir: str | os.PathLike[str],
     index_dir: str | os.PathLike[str],
     embedder: Embedder | None = None,
+    max_bytes: int | None = MAX_FILE_BYTES,
 ) -> gr.Blocks:
     """The Gradio Blocks: 问答, 浏览通知, 部门职责, 年度对比, 添加通知.
 
@@ -426,8 +435,9 @@ def build_app(
         corpus_dir: where uploaded notices are saved.
         index_dir: the index folder to update after an upload.
         embedder: the loaded model (default: the Assistant's).
+        max_bytes: the size limit for an upload; None for none.
     """
-    state = PolicyApp(assistant, corpus_dir, index_dir, embedder)
+    state = PolicyApp(assistant, corpus_dir, index_dir, embedder, max_bytes)
     notices = state.notice_choices()
     with gr.Blocks(title="政策通", analytics_enabled=False) as demo:
         gr.Markdown("# 政策通 · 政策文件问答助手")
@@ -573,8 +583,12 @@ def serve(
     host: str = "127.0.0.1",
     port: int | None = None,
     model: str | None = None,
+    max_bytes: int | None = MAX_FILE_BYTES,
 ) -> None:
-    """Build or update the index over ``corpus_dir`` (printing progress), then run the app.
+    """Build or update the index over ``corpus_dir`` (printing progress and warnings), then run the app.
+
+    A damaged index folder is built again; files too large, unreadable or repeated are skipped,
+    each named once in a warning line.
 
     Args:
         corpus_dir: the folder of notices.
@@ -582,6 +596,7 @@ def serve(
         host: the address to listen on.
         port: the port; None for ``GRADIO_SERVER_PORT`` or 7860.
         model: the embedding model (None for the packaged default).
+        max_bytes: the size limit for one notice, in the corpus and on upload (``--max-file-mb``).
 
     Raises:
         AssistantError: the corpus, the index or the model cannot be used; the message says what to do.
@@ -594,8 +609,10 @@ def serve(
 
     say(f"loading the model {model or 'multilingual-e5-small (packaged)'}")
     embedder = load_embedder(model)
-    build_index(corpus_dir, index_dir, embedder, progress=True, on_progress=say)
-    demo = build_app(open_assistant(index_dir, embedder), corpus_dir, index_dir, embedder)
+    report = build_index(corpus_dir, index_dir, embedder, progress=True, on_progress=say, max_bytes=max_bytes)
+    for path, message in report.warnings:
+        say(f"warning: {path}: {message}")
+    demo = build_app(open_assistant(index_dir, embedder), corpus_dir, index_dir, embedder, max_bytes)
     demo.queue(default_concurrency_limit=1)
     demo.launch(server_name=host, server_port=port, theme=theme(), css=CSS, footer_links=["api"],
                 show_error=True, quiet=False)

@@ -25,6 +25,12 @@ def test_manifest_records_model_dimension_and_hashes(seed_index: Path, embedder)
     index = load_index(seed_index)
     assert index.dense.ntotal == index.titles.ntotal == len(index.entries) == manifest["items"]
     assert sum(1 for _, p in index.entries if p.item.isdigit()) == 59
+    # Every file of the data folder, with its size and hash, so any damage to one is found.
+    data = seed_index / manifest["data"]
+    files = {p.relative_to(data).as_posix(): p for p in data.rglob("*") if p.is_file()}
+    assert set(manifest["data_files"]) == set(files) >= {"items.jsonl", "embeddings.npy", "dense.faiss", "bm25/params.index.json"}
+    for name, meta in manifest["data_files"].items():
+        assert meta["bytes"] == files[name].stat().st_size and len(meta["sha256"]) == 64
 
 
 def test_rebuild_embeds_only_new_or_changed_files_and_drops_removed(tmp_path: Path, embedder):
@@ -76,8 +82,9 @@ def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path: Path, embedd
         report = build_index(corpus, index, embedder, progress=False)
     skipped = {Path(p).name for p, _ in report.skipped}
     assert skipped == {"binary.txt", "empty.txt", "truncated.docx"}
+    assert report.warnings == [(p, f"skipped: {reason}") for p, reason in report.skipped]
     for name in skipped:
-        assert name in caplog.text
+        assert caplog.text.count(name) == 1
     assert report.added == ["sub/good.html"]
     assert load_index(index).notices[0].doc.number == "国办函〔2005〕21号"
 
@@ -144,6 +151,42 @@ def test_a_second_writer_waits_then_fails_clearly(tmp_path: Path):
             assert time.monotonic() - start >= 2.0
     finally:
         holder.join()
+
+
+def test_the_lock_is_reentrant_in_one_thread(tmp_path: Path):
+    with write_lock(tmp_path, wait=0.5):
+        with write_lock(tmp_path, wait=0.5):  # a caller holding it may run a build, which takes it again
+            pass
+        with pytest.raises(IndexLockedError):  # still held against another process
+            _try_lock_elsewhere(tmp_path)
+    _try_lock_elsewhere(tmp_path)
+
+
+def _try_lock_elsewhere(folder: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        error = pool.apply(_lock_error, (str(folder),))
+    if error:
+        raise IndexLockedError(error)
+
+
+def _lock_error(folder: str) -> str:
+    try:
+        with write_lock(Path(folder), wait=0.3):
+            return ""
+    except IndexLockedError as e:
+        return str(e)
+
+
+def test_a_corpus_inside_a_hidden_folder_is_read(tmp_path: Path):
+    from assistant.index import corpus_files
+
+    corpus = tmp_path / ".cache" / "corpus"
+    (corpus / ".git").mkdir(parents=True)
+    (corpus / "a.txt").write_text("x")
+    (corpus / ".hidden.txt").write_text("x")
+    (corpus / ".git" / "config").write_text("x")
+    assert corpus_files(corpus) == [corpus / "a.txt"]
 
 
 def test_a_build_waits_for_another_writer_and_leaves_a_valid_index(tmp_path: Path, embedder):

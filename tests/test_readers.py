@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import UnreadableFileError
+from assistant.errors import FileTooLargeError, UnreadableFileError
 from assistant.parse.readers import SUPPORTED, RawDocument, read_document, unwrap_lines
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -342,6 +342,88 @@ def test_bad_input_names_the_file(tmp_path: Path, seed: RawDocument, kind: str, 
         read_document(path)
     assert caught.value.path == str(path)
     assert str(path) in str(caught.value) and reason in caught.value.reason
+
+
+def _break(data: bytes, at: int, byte: int = 0xFF) -> bytes:
+    return data[:at] + bytes([byte]) + data[at + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "encode", "encoding", "replaced"),
+    [
+        # 0xFF for the lead byte of a 3-byte character: it and its two continuation bytes are bad.
+        (".txt", lambda text: text.encode("utf-8"), "utf-8", 3),
+        (".md", lambda text: codecs.BOM_UTF8 + text.encode("utf-8"), "utf-8-sig", 3),
+        # 0xFF for the lead byte of a 2-byte character: the decoder rejects the pair, then reads on in step.
+        (".txt", lambda text: text.replace("\xa0", " ").encode("gbk"), "gb18030", 2),
+    ],
+    ids=["utf8", "utf8-bom", "gbk"],
+)
+def test_a_broken_byte_is_replaced_and_counted_and_the_rest_is_kept(
+    tmp_path: Path, seed: RawDocument, seed_text: str, suffix: str, encode, encoding: str, replaced: int
+) -> None:
+    data = encode(seed_text)
+    at = data.index("牵头".encode(encoding.replace("-sig", "")))
+    path = tmp_path / f"broken{suffix}"
+    path.write_bytes(_break(data, at))
+    doc = read_document(path)
+    assert doc.encoding == encoding
+    (warning,) = doc.warnings
+    assert warning.startswith(f"{replaced} undecodable byte{'s' if replaced > 1 else ''} replaced with U+FFFD")
+    changed = [(a, b) for a, b in zip(seed.lines, doc.lines, strict=True) if a != b]
+    assert len(changed) == 1 and "\ufffd" in changed[0][1]
+
+
+def test_a_short_utf8_notice_with_two_broken_characters_is_not_read_as_gbk(tmp_path: Path, seed: RawDocument) -> None:
+    # UTF-8 read as GB18030 has only about 2 % of its bytes bad: a short file must not tip over to it.
+    data = "\n".join(seed.lines[:8]).encode("utf-8")
+    for word in ("海东", "生态"):
+        data = _break(data, data.index(word.encode()))
+    path = tmp_path / "short.txt"
+    path.write_bytes(data)
+    doc = read_document(path)
+    assert doc.encoding == "utf-8" and doc.warnings[0].startswith("6 undecodable bytes")
+    assert sum(a != b for a, b in zip(seed.lines[:8], doc.lines, strict=True)) <= 2
+
+
+def test_a_big5_file_with_a_broken_byte_is_still_read_as_big5(tmp_path: Path) -> None:
+    text = "國務院關於做好當前和今後一個時期促進就業工作的若干意見\n（一）加大穩崗支持力度。對不裁員或少裁員的參保企業，可返還其上年度實際繳納失業保險費的50%。\n"
+    path = tmp_path / "big5.txt"
+    path.write_bytes(_break(text.encode("big5"), 40))
+    doc = read_document(path)
+    assert doc.encoding in ("big5", "cp950", "big5hkscs") and len(doc.warnings) == 1
+    assert doc.lines[1] == text.splitlines()[1]
+
+
+def test_a_broken_byte_in_html_with_a_declared_charset(tmp_path: Path) -> None:
+    page = STATE_COUNCIL / "guobanhan-2005-021.html"
+    data = page.read_bytes()
+    path = tmp_path / "page.html"
+    path.write_bytes(_break(data, data.index("节水".encode())))
+    doc = read_document(path)
+    assert doc.encoding == "utf-8" and doc.warnings[0].startswith("3 undecodable bytes")
+    assert len(doc.lines) == len(read_document(page).lines)
+
+
+def test_a_clean_file_has_no_warnings(seed: RawDocument) -> None:
+    assert seed.warnings == [] and read_document(STATE_COUNCIL / "guobanhan-2005-021.html").warnings == []
+
+
+def test_bytes_that_fit_no_encoding_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "noise.txt"
+    path.write_bytes(bytes(range(0x80, 0x100)) * 64)
+    with pytest.raises(UnreadableFileError, match="undecodable: .* no other encoding fits; save the file as UTF-8"):
+        read_document(path)
+
+
+def test_a_file_above_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"\x00" * 3000)  # binary, but the size is checked first
+    with pytest.raises(FileTooLargeError) as caught:
+        read_document(path, max_bytes=2048)
+    assert caught.value.size == 3000 and caught.value.limit == 2048 and caught.value.path == str(path)
+    assert "--max-file-mb" in caught.value.reason
+    assert read_document(SEED, max_bytes=SEED.stat().st_size).lines
 
 
 def test_supported_extensions() -> None:

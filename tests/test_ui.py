@@ -337,6 +337,61 @@ def test_an_unreadable_upload_changes_nothing(writable_app: PolicyApp, tmp_path:
     assert (writable_app.index_dir / "manifest.json").read_bytes() == manifest
 
 
+def test_an_upload_above_the_limit_is_refused_before_anything_is_written(writable_app: PolicyApp, tmp_path: Path) -> None:
+    manifest = (writable_app.index_dir / "manifest.json").read_bytes()
+    big = tmp_path / "big.txt"
+    big.write_bytes(SEED.read_bytes() * (6 * 2**20 // SEED.stat().st_size + 1))  # over 6 MB of a real notice
+    preview = writable_app.preview_notice(big)
+    assert not preview.ok and "big.txt 有 6.0 MB，超过单份通知 5 MB 的上限，没有写入任何内容" in preview.html
+    assert "--max-file-mb" in preview.html
+    result = writable_app.add_notice(big)
+    assert not result.ok and "超过单份通知 5 MB 的上限，没有写入任何内容" in result.html
+    assert sorted(p.name for p in writable_app.corpus_dir.iterdir()) == [SEED.name]
+    assert (writable_app.index_dir / "manifest.json").read_bytes() == manifest
+
+
+def test_an_upload_of_an_indexed_notice_names_it(writable_app: PolicyApp, tmp_path: Path) -> None:
+    manifest = (writable_app.index_dir / "manifest.json").read_bytes()
+    renamed = tmp_path / "海东工作要点-副本.txt"
+    shutil.copy(SEED, renamed)
+    gbk = tmp_path / "haidong-gbk.txt"  # the same text saved in another encoding
+    gbk.write_bytes(SEED.read_text(encoding="utf-8").replace("\xa0", " ").encode("gbk"))
+    for upload in (renamed, gbk):
+        preview = writable_app.preview_notice(upload)
+        assert not preview.ok
+        assert f"{upload.name} 已在语料库中：与已索引的通知《" in preview.html
+        assert f"（文件 {SEED.name}，东政办〔2019〕138号）内容相同，不会重复加入" in preview.html
+        assert 'id="review-tasks"' in preview.html  # what it holds is still shown
+        result = writable_app.add_notice(upload)
+        assert not result.ok and "不会重复加入" in result.html and "没有改动" in result.html
+    assert sorted(p.name for p in writable_app.corpus_dir.iterdir()) == [SEED.name]
+    assert (writable_app.index_dir / "manifest.json").read_bytes() == manifest
+
+
+def test_the_review_lists_each_task_with_its_number_title_and_lead(app: PolicyApp, tmp_path: Path) -> None:
+    review = app.preview_notice(make_docx(tmp_path / "jieshui.docx"))
+    assert review.ok
+    tasks = review.html.split('id="review-tasks"')[1].split("</table>")[0]
+    assert tasks.count("<tr>") == 4  # the header and the three tasks
+    assert '<td class="num">第2项</td><td>加强再生水利用</td><td>市城市节水办</td>' in tasks
+    assert '<td class="num">第1项</td><td>推进公共机构节水改造</td><td>市机关事务局</td>' in tasks
+    assert "<th>年份</th><td>2024</td>" in review.html and "<th>地区</th>" in review.html
+
+
+def test_an_upload_with_a_broken_byte_is_added_with_a_warning(writable_app: PolicyApp, tmp_path: Path) -> None:
+    upload = tmp_path / "jieshui.txt"
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(str(make_docx(tmp_path / "j.docx"))).paragraphs).encode()
+    at = text.index("再生水".encode())
+    upload.write_bytes(text[:at] + b"\xff" + text[at + 1 :])
+    preview = writable_app.preview_notice(upload)
+    assert preview.ok and "注意：3 undecodable bytes replaced" in preview.html
+    result = writable_app.add_notice(upload)
+    assert result.ok and "注意：3 undecodable bytes replaced" in result.html
+    assert (writable_app.corpus_dir / "jieshui.txt").read_bytes() == upload.read_bytes()  # kept as uploaded
+
+
 # ------------------------------------------------------------------------------------ wiring
 def test_build_app_wires_the_five_screens(app: PolicyApp) -> None:
     demo = build_app(app.assistant, app.corpus_dir, app.index_dir)
@@ -357,4 +412,5 @@ def test_app_py_passes_its_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = {}
     monkeypatch.setattr("assistant.ui.serve", lambda corpus, index, **kw: seen.update(corpus=corpus, index=index, **kw))
     assert app_module.main(["--port", "8123", "--corpus", "c", "--index", "i"]) == 0
-    assert seen == {"corpus": "c", "index": "i", "host": "127.0.0.1", "port": 8123, "model": None}
+    assert seen == {"corpus": "c", "index": "i", "host": "127.0.0.1", "port": 8123, "model": None, "max_bytes": 5 * 2**20}
+    assert app_module.main(["--max-file-mb", "0.5"]) == 0 and seen["max_bytes"] == 2**19
