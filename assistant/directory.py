@@ -49,7 +49,9 @@ class UnitDirectory:
         for notice in notices:
             place = locality(notice.doc.issuer)
             for point in notice.items:
-                for name, role in point.roles.items():
+                # Every role printed (a unit under both 牵头 and 责任 keeps both), and a bracketed
+                # executing body (市应急局〈市消防救援支队〉) as a unit of its own too.
+                for name, role in point.role_pairs():
                     raw.append((place, unit_key(name, place), name, role, notice, point))
         merged = {p: merge_misprints({k for q, k, *_ in raw if q == p}) for p in {r[0] for r in raw}}
         for place, key, name, role, notice, point in raw:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from assistant.parse.targets import UNITS
 from assistant.records import Target, WorkPoint
 
 #: Least share of the question's words a figure's surroundings must hold to answer it.
@@ -22,6 +23,50 @@ MIN_COVERAGE = 0.34
 RANK_PENALTY = 0.01
 _DELIM = re.compile(r"[，,；;。：:（）()]")
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
+
+
+#: Units of one measure: a question asking in one of them is answered by a figure in any of them.
+MEASURES: tuple[frozenset[str], ...] = (
+    frozenset("公里 千米 米 里".split()),
+    frozenset("亩 平方米 平方公里 公顷".split()),
+    frozenset("元 钱 块".split()),
+    frozenset("人 人次 名 位".split()),
+    frozenset("% 个百分点 成".split()),
+    frozenset("吨 千克 公斤 克 斤".split()),
+    frozenset("千瓦 兆瓦 千瓦时 蒸吨".split()),
+    frozenset("立方米".split()),
+    frozenset("天 日 小时 年 个月 周岁 岁".split()),
+)
+#: How a question asks for a measure without naming its unit ("多少钱", "多长", "多大面积").
+_MEASURE_WORDS = (("多少钱", "元"), ("几块钱", "元"), ("多长", "公里"), ("多远", "公里"), ("多大面积", "亩"),
+                  ("多少面积", "亩"), ("多少人", "人"), ("多重", "吨"), ("kilomet", "公里"), ("yuan", "元"),
+                  ("percent", "%"), ("per cent", "%"), ("how many people", "人"), ("tonnes", "吨"), ("tons", "吨"),
+                  ("square met", "平方米"), (" mu ", "亩"), ("hectare", "公顷"))
+_ASKED_UNIT = re.compile(
+    r"(?:多少|几)\s*((?:万|亿)?(?:" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + "))"
+)
+
+
+def asked_unit(question: str) -> str:
+    """The unit a question asks its figure in ("多少个贫困村" → 个, "多少钱" → 元), or ""."""
+    lower = f" {question.lower()} "
+    for word, unit in _MEASURE_WORDS:
+        if word in lower:
+            return unit
+    m = _ASKED_UNIT.search(question)
+    return re.sub(r"^(万|亿)", "", m.group(1)) if m else ""
+
+
+def unit_fits(asked: str, unit: str) -> bool:
+    """Whether a figure printed in ``unit`` answers a question asked in ``asked`` (万个 fits 个, 公里 fits 米)."""
+    if not asked:
+        return True
+    bare = re.sub(r"^(万|亿)", "", unit)
+    if bare == asked or unit.endswith(asked) or asked.endswith(bare) and bare:
+        return True
+    if asked == "个":  # the general classifier counts things in any counting unit (所, 座, 户), not measures
+        return not any(bare in m for m in MEASURES) and bool(bare)
+    return any(asked in m and bare in m for m in MEASURES)
 
 
 def coverage(terms: list[str], text: str, weights: dict[str, float] | None = None) -> float:
@@ -35,11 +80,20 @@ def coverage(terms: list[str], text: str, weights: dict[str, float] | None = Non
 
 
 def target_window(text: str, t: Target, targets: list[Target]) -> str:
-    """The words a figure owns: from the previous target or clause break to the next one."""
+    """The words a figure owns: from the previous target or clause break to the next one.
+
+    Clauses that hold no figure of their own lend their words to the figure after them in the same
+    sentence ("实施三级天府绿道建设，建成800公里": 800公里 is the 绿道's).
+    """
     i = text.find(t.text)
     if i < 0:
         return ""
     start = max(text.rfind(c, 0, i) for c in "，,；;。、") + 1
+    while start > 0 and text[start - 1] in "，,":
+        before = max(text.rfind(c, 0, start - 1) for c in "，,；;。、") + 1
+        if any(o.text in text[before : start - 1] for o in targets):
+            break
+        start = before
     ends = [j + len(o.text) for o in targets if o.text != t.text for j in [text.rfind(o.text, start, i)] if j >= 0]
     start = max([start, *ends])
     end = i + len(t.text)
@@ -47,6 +101,11 @@ def target_window(text: str, t: Target, targets: list[Target]) -> str:
     stop = m.start() if m else len(text)
     nxt = [j for j in [text.find("、", end), *(text.find(o.text, end) for o in targets)] if j >= 0]
     return text[start : min([stop, *nxt])]
+
+
+def window_texts(point: WorkPoint) -> list[str]:
+    """The windows of a work point's figures (:func:`target_window`), in order, blanks left out."""
+    return [w for t in point.targets if (w := target_window(point.text, t, point.targets))]
 
 
 def _head(terms: list[str]) -> str:
@@ -101,8 +160,9 @@ def best_target(
 ) -> tuple[Target, int] | None:
     """The figure answering a question with these content words, among work points best first.
 
-    A figure qualifies when its words hold enough of the question's (:data:`MIN_COVERAGE`, each
-    word weighted by ``weights``) and name the same indicator. Among those, one set for a year the
+    A figure qualifies when it is printed in the unit the question asks in (:func:`asked_unit`), its
+    words hold enough of the question's (:data:`MIN_COVERAGE`, each word weighted by ``weights``)
+    and name the same indicator. Among those, one set for a year the
     question names comes first; then the one whose words ``similarity`` places closest to the
     question (word coverage when no similarity is given), less :data:`RANK_PENALTY` per rank of its
     work point.
@@ -111,15 +171,18 @@ def best_target(
         The target and the index of its work point in ``points``; None when no figure qualifies.
     """
     years = set(_YEAR.findall(question))
+    asked = asked_unit(question)
     found: list[tuple[float, Target, int, str, bool]] = []
     for rank, p in enumerate(points):
         for t in p.targets:
+            if not unit_fits(asked, t.unit):
+                continue  # "多少个贫困村" is not answered by 5000千瓦, "票价多少钱" not by 9个
             window = target_window(p.text, t, p.targets)
             if not window or head_is_modifier(terms, window) or other_modifier(question, terms, window):
                 continue
             share = coverage(terms, window, weights)
             if share >= MIN_COVERAGE:
-                year = governing_year(p.text, t)
+                year = governing_year(p.text, t, p.path)
                 found.append((share, t, rank, window, not years or year is None or year in years))
     if not found:
         return None
@@ -128,9 +191,16 @@ def best_target(
     return found[best][1], found[best][2]
 
 
-def governing_year(text: str, t: Target) -> str | None:
-    """The year a figure is set for: the last one named before it ("到2020年，…达到70%。到2025年，…75%")."""
+def governing_year(text: str, t: Target, path: list[str] | tuple[str, ...] = ()) -> str | None:
+    """The year a figure is set for: the last one named before it ("到2020年，…达到70%。到2025年，…75%"),
+    else the one its section heading names ("一、2018年工作回顾" reports 2018's figures, not the year's targets)."""
     at = text.find(t.sentence)
     at = at + t.sentence.find(t.text) if at >= 0 else text.find(t.text)
     years = _YEAR.findall(text[: max(at, 0)])
-    return years[-1] if years else None
+    if years:
+        return years[-1]
+    for heading in reversed(list(path)):
+        found = _YEAR.findall(heading)
+        if len(set(found)) == 1:
+            return found[0]
+    return None

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.index import LoadedIndex, load_index, read_manifest
-from assistant.question import is_english
 from assistant.records import Hit, Notice, WorkPoint
+from assistant.tokenize import is_english
 
 if TYPE_CHECKING:
     from assistant.embed import Embedder
@@ -59,6 +59,7 @@ class Searcher:
         self.bm25_weight = bm25_weight
         self.clause_weight = clause_weight
         self._encode = lru_cache(maxsize=256)(self._encode_uncached)
+        self._primed: dict[str, np.ndarray] = {}
         #: Each work point's row in the index (keyed by ``id(point)``), for the per-row arrays.
         self.rows = {id(p): i for i, (_, p) in enumerate(index.entries)}
         owner = index.clause_owner
@@ -82,7 +83,14 @@ class Searcher:
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding (cached: the answer layer asks more than once)."""
-        return self._encode(query)
+        primed = self._primed.get(query)
+        return primed if primed is not None else self._encode(query)
+
+    def prime(self, queries: list[str], batch_size: int = 64) -> None:
+        """Embed many queries in batches ahead of searching them (a calibration run, an eval)."""
+        todo = [q for q in dict.fromkeys(queries) if q not in self._primed]
+        if todo:
+            self._primed.update(zip(todo, self.embedder.encode_queries(todo, batch_size=batch_size), strict=True))
 
     def dense_scores(self, query: str, field: str = "text") -> np.ndarray:
         """Cosine similarity of the query to every work point's text (or ``field="title"``), in index order."""

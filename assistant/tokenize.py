@@ -23,6 +23,14 @@ STOPWORDS: frozenset[str] = frozenset(
     which how many much does do""".split()
 )
 _TOKEN = re.compile(r"[\w%‰.]+", re.UNICODE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def is_english(text: str) -> bool:
+    """Asked in English: more than twice as many Latin letters as Chinese characters."""
+    return len(_LATIN.findall(text)) > 2 * len(_CJK.findall(text))
+
 _QUOTED = re.compile(r"[“\"《「]([^”\"》」]{2,16})[”\"》」]")
 
 

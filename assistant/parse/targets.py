@@ -7,7 +7,7 @@ import re
 from assistant.records import Target
 
 #: Units that follow a figure in these notices; longest first so 万亩 wins over 亩.
-_UNITS = sorted(
+UNITS = sorted(
     """% ‰ 个百分点 万亩 亩 平方公里 平方米 万平方米 公里 千米 米 万吨 吨 蒸吨 千克 公斤 克
     万千瓦时 千瓦时 万千瓦 千瓦 兆瓦 立方米 万立方米 亿立方米 万元 亿元 元 万人 人次 人 名 户 万户
     个 家 座 处 所 项 台 辆 套 条 批 次 场 场次 班次 盏 张 件 种 类 株 棵 头 只 倍 天 日 个月 小时 年 岁 周岁
@@ -18,7 +18,7 @@ _UNITS = sorted(
 )
 _NUM = r"\d+(?:[.．]\d+)?(?:[—\-~～至]\d+(?:[.．]\d+)?)?"
 _QUAL = r"(?:以上|以下|以内|左右|及以上|及以下)?"
-_FIGURE = re.compile(rf"(?<![\d.])({_NUM})\s*((?:万|亿)?(?:{'|'.join(re.escape(u) for u in _UNITS)})){_QUAL}")
+_FIGURE = re.compile(rf"(?<![\d.])({_NUM})\s*((?:万|亿)?(?:{'|'.join(re.escape(u) for u in UNITS)})){_QUAL}")
 #: A bare ratio or coefficient that a verb sets ("利用系数达到0.543"): a decimal with no unit.
 _BARE = re.compile(r"(?:达到|提高到|提升到|降低到|降至|控制在|保持在)(\d+[.．]\d+)(?![\d.．%‰]|\s*[万亿千百个十])")
 _WATER_CLASS = re.compile(r"(?:[ⅠⅡⅢⅣⅤ]|Ⅰ|Ⅱ|Ⅲ|Ⅳ|Ⅴ|I{1,3}|IV|V)类")

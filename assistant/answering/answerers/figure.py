@@ -1,0 +1,90 @@
+"""A figure the notices set ("残膜回收率要达到多少" → 87%), from the clause that names its indicator.
+
+With several editions indexed, the latest edition's figure is given and an edition that prints
+another figure for the same work point is named beside it ("**90%**（2020年；2019年为87%）").
+"""
+
+from __future__ import annotations
+
+from assistant.answering.context import Context
+from assistant.answering.latest import edition_label, editions_in_scope, other_figures, prefer_latest
+from assistant.answering.registry import Answerer, register
+from assistant.figures import best_target
+from assistant.records import Answer, Notice, Target, WorkPoint
+
+
+def find_figure(ctx: Context, points: list[WorkPoint]) -> tuple[Target, int] | None:
+    """The printed figure among these work points (best first) that answers the question, and its rank."""
+    text = ctx.search_text or ctx.q.text
+    if ctx.english:
+        # English shares no word with the notices: the figure is the one whose words the model places
+        # closest to the question, among those printed in the unit it asks in.
+        return best_target(text, [], points[:3], {}, ctx.services.closeness(text))
+    # A word no notice prints is no evidence for any figure; a word most work points print is little.
+    weights = {t: ctx.services.idf(t) for t in ctx.terms}
+    return best_target(text, ctx.terms, points, weights, ctx.services.closeness(text))
+
+
+def figure_text(ctx: Context, n: Notice, p: WorkPoint, target: Target, others: list[tuple[Notice, WorkPoint]]) -> str:
+    """``**87%**（2020年；2019年为90%）。第37项（…）：“…” [1]（牵头单位：…）``."""
+    beside = other_figures(ctx, target.text, others, lambda other: _same_figure(ctx, other))
+    edition = ""
+    if len(editions_in_scope(ctx, n)) > 1:
+        edition = edition_label(n, ctx.english)
+    notes = [x for x in (edition, beside) if x]
+    lead = "、".join(p.lead)
+    if ctx.english:
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        return (f"**{target.text}**{extra} — {ctx.ref(n, p)} ({p.title}): “{target.sentence}” [1]"
+                + (f" Lead unit: {lead}." if lead else ""))
+    extra = f"（{'；'.join(notes)}）" if notes else ""
+    return (f"**{target.text}**{extra}。{ctx.ref(n, p)}（{p.title}）：“{target.sentence}” [1]"
+            + (f"（牵头单位：{lead}）" if lead else ""))
+
+
+def _as_task(n: Notice, p: WorkPoint, target: Target) -> tuple[Notice, WorkPoint, Target]:
+    """A figure a report's body states and one task of its task list sets too: cite the task, which
+    is the notice's commitment (the body sums it up)."""
+    if not n.doc.task_part or p.part == n.doc.task_part:
+        return n, p, target
+    same = [(q, t) for q in n.tasks for t in q.targets if (t.value, t.unit) == (target.value, target.unit)]
+    if len({id(q) for q, _ in same}) == 1:
+        return n, same[0][0], same[0][1]
+    return n, p, target
+
+
+def _same_figure(ctx: Context, point: WorkPoint) -> Target | None:
+    found = find_figure(ctx, [point])
+    return found[0] if found else None
+
+
+@register
+class Figure(Answerer):
+    kind = "figure"
+    precedence = 70
+
+    def applies(self, ctx: Context) -> str:
+        return "asks for a figure" if ctx.q.wants("figure") else ""
+
+    def answer(self, ctx: Context) -> Answer | None:
+        if not ctx.covered():
+            return ctx.not_covered()
+        entries, _ = prefer_latest(ctx, ctx.entries(ctx.hits()))
+        found = find_figure(ctx, [p for _, p, _ in entries[:5]])
+        if found is None:
+            ctx.note_trace("figure", "no printed figure names the indicator")
+            return ctx.not_covered() if ctx.q.figure_last else None
+        target, rank = found
+        if rank:  # the figure stands in a lower hit: answer from that work point's latest edition too
+            moved, _ = prefer_latest(ctx, [entries[rank], *[e for i, e in enumerate(entries) if i != rank]])
+            if moved[0][1] is not entries[rank][1]:
+                again = find_figure(ctx, [moved[0][1]])
+                if again is not None:
+                    target, entries, rank = again[0], moved, 0
+        n, p, _ = entries[rank]
+        n, p, target = _as_task(n, p, target)
+        _, others = prefer_latest(ctx, [(n, p, 0.0)])
+        ordered = [(n, p, entries[0][2])] + [e for e in entries if e[1] is not p]
+        cites = ctx.cites_for(ordered)
+        cites[0].quote = target.sentence
+        return ctx.answer(figure_text(ctx, n, p, target, others), cites, "figure")

@@ -1,0 +1,122 @@
+"""Whether the indexed notices answer a question at all, before anything is composed from them.
+
+Two tests, from measurement and from the question's own wording, never from a list of topics:
+
+* the question's *score*: its *focus* on the notices (a question about their subject comes close
+  to one clause of its best work points and to the centre of its notice; an everyday one does
+  not, even when it shares words with them) less its closeness to the nearest of a bank of
+  everyday questions. Where the cut lies depends on the index (one notice or five hundred, one
+  subject or many), so it is set for each index when it is built (:mod:`assistant.calibration`)
+  and read from the index folder; an index built without one compares the focus with :data:`FOCUS`.
+* an errand ("护照怎么办理", :data:`assistant.vocab.PROCEDURE`) must find the thing it is about
+  named in its best work points, not just the same verbs (办理, 登记).
+
+The figure a figure question asks for is checked later, by the figure answerer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant import vocab
+from assistant.records import Hit, Notice
+from assistant.tokenize import is_english
+
+if TYPE_CHECKING:
+    from assistant.answering.context import Context
+    from assistant.search import Searcher
+
+#: The cut of an index built without a calibration (measured over the seed and the State Council
+#: notices with benchmarks/calibrate.py: 1 in 100 in-scope questions refused), and its English twin.
+FOCUS = 1.754
+FOCUS_EN = 1.545
+
+
+@dataclass
+class Decision:
+    """Covered or not, with the figures that decided it."""
+
+    covered: bool
+    focus: float
+    cut: float
+    reason: str = ""
+
+    def detail(self) -> dict[str, Any]:
+        return {"focus": round(self.focus, 3), "cut": round(self.cut, 3), "reason": self.reason}
+
+
+class Coverage:
+    """The out-of-scope decision over one index; built once with the answer layer."""
+
+    def __init__(self, searcher: Searcher, anchors: np.ndarray | None = None) -> None:
+        from assistant.calibration import BANK_WEIGHT
+
+        self.searcher = searcher
+        self._centres = _centres(searcher)
+        self.anchors = anchors if anchors is not None else getattr(searcher.index, "bank", None)
+        self._weight = BANK_WEIGHT
+        cuts = (searcher.index.manifest.get("calibration") or {}).get("cut") or {}
+        self.calibrated = bool(cuts) and self.anchors is not None and len(self.anchors) > 0
+        self.cut = float(cuts.get("zh", FOCUS)) if self.calibrated else FOCUS
+        self.cut_en = float(cuts.get("en", FOCUS_EN)) if self.calibrated else FOCUS_EN
+
+    def cut_for(self, english: bool) -> float:
+        return self.cut_en if english else self.cut
+
+    def score(self, text: str, hits: list[Hit], scope: list[Notice] | None = None) -> float:
+        """The focus less the weighted cosine to the nearest everyday question of the bank (see the module)."""
+        focus = self.focus(text, hits, scope)
+        if self.anchors is None or not len(self.anchors):
+            return focus
+        nearest = float((self.anchors @ self.searcher.query_vector(text)).max())
+        return focus - self._weight["en" if is_english(text) else "zh"] * nearest
+
+    def decide(self, ctx: Context, hits: list[Hit]) -> Decision:
+        """Whether the notices in the context's scope answer its question, whose best work points are ``hits``."""
+        cut = self.cut_for(ctx.q.english)
+        if not hits:
+            return Decision(False, 0.0, cut, "nothing retrieved")
+        text = ctx.search_text or ctx.q.text
+        focus = self.score(text, hits, ctx.scope) if self.calibrated else self.focus(text, hits, ctx.scope)
+        if focus < cut:
+            return Decision(False, focus, cut, "below the index's cut")
+        if ctx.q.wants("procedure") and not self.names_its_object(ctx.q.text, hits[:3]):
+            return Decision(False, focus, cut, "an errand whose object no work point names")
+        return Decision(True, focus, cut)
+
+    def focus(self, text: str, hits: list[Hit], scope: list[Notice] | None = None) -> float:
+        """Cosine of the question to its closest clause in the best three hits plus to its closest notice's centre."""
+        vector = self.searcher.query_vector(text)
+        rows = np.isin(self.searcher.index.clause_owner, [self.searcher.rows[id(h.point)] for h in hits[:3]])
+        sims = self.searcher.clause_similarities(text)[rows]
+        closest = float(sims.max()) if sims.size else 0.0
+        docs = {id(n.doc) for n in (scope or self.searcher.index.notices)}
+        centre = max((float(v @ vector) for d, v in self._centres.items() if d in docs), default=0.0)
+        return closest + centre
+
+    @staticmethod
+    def names_its_object(text: str, hits: list[Hit]) -> bool:
+        """Whether the work points name a thing the errand is about (护照, 社保卡), not only its verbs."""
+        import jieba.posseg as pseg
+
+        stem = vocab.PROCEDURE.sub(" ", text)
+        nouns = [w for w, flag in pseg.lcut(stem)
+                 if len(w) >= 2 and flag.startswith(("n", "eng", "vn")) and flag not in ("ns", "nr", "nt")]
+        have = " ".join(h.point.title + " " + h.point.text for h in hits).lower()
+        return any(w.lower() in have for w in nouns)
+
+
+def _centres(searcher: Searcher) -> dict[int, np.ndarray]:
+    """Each notice's centre: the normalised mean of its work points' vectors, keyed by ``id(notice.doc)``."""
+    rows: dict[int, list[int]] = defaultdict(list)
+    for i, (n, _) in enumerate(searcher.entries):
+        rows[id(n.doc)].append(i)
+    out = {}
+    for doc, ix in rows.items():
+        mean = searcher.index.embeddings[ix].mean(axis=0)
+        out[doc] = mean / (np.linalg.norm(mean) or 1.0)
+    return out

@@ -1,0 +1,220 @@
+"""What a read question names in the index: its notices (by 文号, place, year, filter), its units,
+its topic words, and a near-miss term read as the one the notices print.
+
+The scope rules come from what the notices' metadata says, never from a list of places:
+
+* a 文号 picks its notice; one that no notice carries is said to be not indexed;
+* a place the notices govern (成都 for 成都市) keeps that place's notices; a place name the
+  notices never print at all (a city not indexed) is said to be not covered;
+* a year keeps the notices of that year when there are any. A list of a family's work for a year
+  it has no edition of is said to be missing, naming the years it has;
+* 去年 keeps each family's edition before its latest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from assistant import vocab
+from assistant.answering.context import Context
+from assistant.answering.loose import Corrector, english_unit_phrase, english_units, suggest_units
+from assistant.answering.question import Question
+from assistant.answering.services import place_names, place_of
+from assistant.records import Notice
+
+if TYPE_CHECKING:
+    from assistant.answering.services import Services
+
+
+def _brackets(text: str) -> str:
+    return re.sub(r"\s+", "", text).translate(str.maketrans("[]［］()（）", "〔〕〔〕〔〕〔〕"))
+
+
+def resolve(q: Question, services: Services, notices: list[str] | None = None, unit: str | None = None) -> Context:
+    """A context for the question: its scope, units, topic words and search text."""
+    ctx = Context(q, services, list(services.notices), unit_filter=unit or "")
+    corrector = _corrector(services)
+    text, fixes = corrector.correct(q.text) if not q.english else (q.text, [])
+    if fixes:
+        ctx.search_text = text
+        ctx.notes.append(("（按" + "、".join(f"“{right}”" for _, right in fixes) + "理解）") if not q.english else "")
+        ctx.note_trace("loose", "corrected", fixes=fixes)
+    ctx.words = services.tokenizer.words_of(ctx.search_text or q.text)
+    _scope(ctx, notices)
+    _units(ctx)
+    ctx.terms = topic_terms(ctx)
+    return ctx
+
+
+def _corrector(services: Services) -> Corrector:
+    corrector = getattr(services, "_corrector", None)
+    if corrector is None:
+        words = set(services.tokenizer.words)
+        for row in services.words:
+            words |= row
+        corrector = Corrector(words)
+        services._corrector = corrector  # type: ignore[attr-defined]
+    return corrector
+
+
+# ---------------------------------------------------------------------------------------- scope
+def _scope(ctx: Context, names: list[str] | None) -> None:
+    q, services = ctx.q, ctx.services
+    scope = list(services.notices)
+    if names:
+        keys = {_brackets(x) for x in names} | set(names)
+        scope = [n for n in scope if _brackets(n.doc.number) in keys or n.doc.title in keys or n.file in keys]
+        ctx.note_trace("scope", "filter", notices=len(scope))
+    if q.doc_number:
+        named = [n for n in scope if n.doc.number and _brackets(n.doc.number) == _brackets(q.doc_number)]
+        if named:
+            ctx.scope = named
+            ctx.note_trace("scope", "文号", number=q.doc_number)
+            # The 文号 has done its work by choosing the notice; its characters are not the topic.
+            ctx.search_text = (ctx.search_text or q.text).replace(q.doc_number, " ").strip() or q.text
+            return
+        indexed = "、".join(n.doc.number for n in services.notices if n.doc.number)
+        ctx.refusal = (
+            f"{q.doc_number} is not indexed. Indexed document numbers: {indexed or 'none'}." if q.english
+            else f"所索引的通知中没有 {q.doc_number}。已索引的文号：{indexed or '（无）'}。"
+        )
+        ctx.note_trace("scope", "文号 not indexed", number=q.doc_number)
+        ctx.scope = []
+        return
+    scope = _by_place(ctx, scope)
+    if ctx.refusal:
+        ctx.scope = []
+        return
+    scope = _by_year(ctx, scope)
+    ctx.scope = scope
+    if vocab.TASK_LIST_WORDS.search(q.text) and any(n.doc.task_part for n in scope):
+        # "民生实事里…": the report's task list answers, not the body that mentions the same work.
+        ctx.allowed = {id(p) for n in scope for p in (n.tasks if n.doc.task_part else n.items)}
+        ctx.note_trace("scope", "the task lists named", notices=sum(1 for n in scope if n.doc.task_part))
+
+
+def named_places(text: str, services: Services) -> list[str]:
+    """Indexed places a text names (成都 → 成都市), longest names first."""
+    found, rest = [], text
+    for name in sorted(services.places, key=len, reverse=True):
+        if name in rest:
+            found.append(services.places[name])
+            rest = rest.replace(name, " ")
+    return list(dict.fromkeys(found))
+
+
+def _unknown_place(text: str, services: Services) -> str:
+    """A place name (jieba's ns) that no indexed notice prints anywhere: a city not indexed."""
+    import jieba.posseg as pseg
+
+    known = set(services.places)
+    for word, flag in pseg.lcut(text):
+        if flag == "ns" and len(word) >= 2 and not any(word in k or k in word for k in known):
+            if not services.printed(word.lower()) and not services.printed(re.sub(r"[市省县区州]$", "", word)):
+                return word
+    return ""
+
+
+def _by_place(ctx: Context, scope: list[Notice]) -> list[Notice]:
+    q, services = ctx.q, ctx.services
+    places = named_places(q.text, services)
+    if places:
+        kept = [n for n in scope if place_of(n.doc) in places]
+        if kept and len(kept) < len(scope):
+            ctx.note_trace("scope", "place", places=places, notices=len(kept))
+            return kept
+        return scope
+    if not q.english:
+        unknown = _unknown_place(q.text, services)
+        if unknown:
+            have = "、".join(sorted({place_of(n.doc) for n in services.notices} - {""})) or "—"
+            ctx.refusal = f"所索引的通知中没有关于“{unknown}”的文件（已索引：{have}及全国性文件），无法据此作答。"
+            ctx.note_trace("scope", "place not indexed", place=unknown)
+    return scope
+
+
+def _by_year(ctx: Context, scope: list[Notice]) -> list[Notice]:
+    q, services = ctx.q, ctx.services
+    years = list(q.years) + [y for y in q.short_years if any(n.doc.year == y for n in scope)]
+    if q.wants("compare"):
+        return scope  # the comparison answerer reads the years itself
+    if years:
+        kept = [n for n in scope if n.doc.year in years]
+        if kept:
+            if len(kept) < len(scope):
+                ctx.note_trace("scope", "year", years=years, notices=len(kept))
+            return kept
+        # A list of a family's work for a year it has no edition of: say which years it has.
+        families = {id(services.editions(n)[0].doc): services.editions(n) for n in scope}
+        multi = [f for f in families.values() if len(f) > 1]
+        if len(multi) == 1 and q.wants("list", "count") and len(scope) == len(multi[0]) and not q.wants("figure"):
+            have = "、".join(str(n.doc.year) for n in multi[0] if n.doc.year)
+            ctx.refusal = (
+                f"所索引的通知中没有{years[0]}年的这份文件（已索引的年份：{have}），无法据此作答。" if not q.english
+                else f"No {years[0]} edition is indexed (indexed editions: {have})."
+            )
+            ctx.note_trace("scope", "year not indexed", year=years[0], have=have)
+        return scope
+    if q.last_year and not q.this_year:
+        kept = []
+        ids = {id(m.doc) for m in scope}
+        for n in scope:
+            family = [e for e in services.editions(n) if id(e.doc) in ids]
+            if len(family) > 1 and n.doc is family[-2].doc or len(family) == 1:
+                kept.append(n)
+        if kept:
+            ctx.note_trace("scope", "去年: the edition before the latest", notices=len(kept))
+            return kept
+    return scope
+
+
+# ---------------------------------------------------------------------------------------- units
+def _units(ctx: Context) -> None:
+    services, q = ctx.services, ctx.q
+    in_scope = {id(n.doc) for n in ctx.scope}
+    text = ctx.search_text or q.text
+    entries = [e for e in services.directory.find(text) if _holds_in(e, in_scope)]
+    if not entries and not q.english:
+        suggestions = [e for e in suggest_units(text, services.directory) if _holds_in(e, in_scope)]
+        if suggestions:
+            ctx.suggested = suggestions
+            ctx.note_trace("units", "suggested", units=[e.name for e in suggestions])
+    if not entries and q.english:
+        phrase = english_unit_phrase(text)
+        if phrase:
+            entries = [e for e in english_units(phrase, services.directory) if _holds_in(e, in_scope)][:1]
+            if entries:
+                ctx.note_trace("units", "english", phrase=phrase, units=[e.name for e in entries])
+    ctx.units = entries
+    if entries:
+        ctx.note_trace("units", "named", units=[e.name for e in entries])
+
+
+def _holds_in(entry: object, in_scope: set[int]) -> bool:
+    return any(id(n.doc) in in_scope for pts in entry.points.values() for n, _ in pts)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------- terms
+def scope_words(ctx: Context) -> set[str]:
+    """Words that only name the notices (their place, their year, the kind of document)."""
+    words: set[str] = set(vocab.DOC_KIND_WORDS)
+    for n in ctx.services.notices:
+        words |= place_names(place_of(n.doc))
+        if n.doc.year:
+            words |= {str(n.doc.year), f"{n.doc.year}年", str(n.doc.year)[2:]}
+    return words
+
+
+def topic_terms(ctx: Context) -> list[str]:
+    """The question's words that name a topic: not cue words, not scope words, not a unit it names."""
+    skip = scope_words(ctx)
+    unit_keys = [e.key for e in ctx.units] + [n for e in ctx.units for n in e.names]
+    out = []
+    for w in ctx.words:
+        if w in vocab.CUE_WORDS or w in skip or re.fullmatch(r"\d{2,4}年?", w):
+            continue
+        if any(w in k or k in w for k in unit_keys if len(k) >= 2):
+            continue
+        out.append(w)
+    return out

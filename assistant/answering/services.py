@@ -1,0 +1,176 @@
+"""What the answerers read from one index, built once per :class:`~assistant.answering.Assistant`.
+
+The searcher, the unit directory, the families of editions, the places the notices govern, and the
+per-row caches the answerers share (word sets, IDF, the senses of one-character topic terms).
+Everything here is read-only after construction, or a cache that concurrent requests may share.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.directory import UnitDirectory
+from assistant.parse.units import locality
+from assistant.records import Notice, NoticeInfo, WorkPoint
+
+if TYPE_CHECKING:
+    from assistant.answering.coverage import Coverage
+    from assistant.search import Searcher
+
+#: Topic lists: a word holding a one-character topic term counts when its embedding is this close
+#: to the character's (measured on the seed's words with 水: 水资源 0.93, 水土流失 0.88, 水泥 0.869, 水平 0.867).
+WORD_SENSE = 0.872
+_PLACE_SUFFIX = re.compile(r"(特别行政区|自治区|自治州|自治县|地区|省|市|盟|州|县|区)$")
+
+
+def place_of(doc: NoticeInfo) -> str:
+    """The place a notice's issuer governs, as printed (成都市, 内蒙古自治区); "" for a national body."""
+    if doc.place:
+        return doc.place
+    short = locality(doc.issuer)
+    if not short:
+        return ""
+    m = re.match(rf"{re.escape(short)}(市|州|县|区|省)", doc.issuer)
+    return short + (m.group(1) if m else "")
+
+
+def place_names(place: str) -> set[str]:
+    """The ways a question names a place: as printed and without its level (成都市 → 成都)."""
+    if not place:
+        return set()
+    short = _PLACE_SUFFIX.sub("", place)
+    return {place} | ({short} if len(short) >= 2 else set())
+
+
+class Services:
+    """The index-level objects and caches every answerer shares."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        from assistant.answering.coverage import Coverage
+
+        self.searcher = searcher
+        self.index = searcher.index
+        self.notices: list[Notice] = searcher.index.notices
+        self.tokenizer = searcher.index.tokenizer
+        self.rows = searcher.rows
+        self.directory = UnitDirectory(self.notices)
+        self.coverage: Coverage = Coverage(searcher)
+        self._by_doc = {id(n.doc): n for n in self.notices}
+        self._idf: dict[str, float] = {}
+        self._sense_cache: dict[tuple[str, frozenset[str]], set[str]] = {}
+        self._passage_vectors: dict[str, np.ndarray] = {}
+
+    # ------------------------------------------------------------------ notices
+    def notice_of(self, doc: NoticeInfo) -> Notice:
+        """The notice a hit's or citation's metadata belongs to."""
+        return self._by_doc[id(doc)]
+
+    @cached_property
+    def families(self) -> dict[int, list[Notice]]:
+        """Each notice's family of editions (itself included), oldest first, keyed by ``id(notice.doc)``."""
+        groups = _families(self.notices)
+        return {id(n.doc): group for group in groups for n in group}
+
+    def editions(self, notice: Notice) -> list[Notice]:
+        """The editions of a notice's family, oldest first (just the notice when it has none)."""
+        return self.families.get(id(notice.doc), [notice])
+
+    @cached_property
+    def places(self) -> dict[str, str]:
+        """Every way a question may name an indexed place → the place as printed."""
+        out: dict[str, str] = {}
+        for n in self.notices:
+            for name in place_names(place_of(n.doc)):
+                out.setdefault(name, place_of(n.doc))
+        return out
+
+    # ------------------------------------------------------------------ per-row caches
+    @cached_property
+    def words(self) -> list[set[str]]:
+        """Each row's whole words (text and title), for topic membership."""
+        return [set(self.tokenizer.words_of(p.text + " " + p.title)) for _, p in self.searcher.entries]
+
+    @cached_property
+    def texts(self) -> list[str]:
+        """Each row's text and headings, lower-cased, for document frequencies."""
+        return [(p.text + " " + " ".join(p.path)).lower() for _, p in self.searcher.entries]
+
+    def row(self, point: WorkPoint) -> int:
+        return self.rows[id(point)]
+
+    def words_of(self, point: WorkPoint) -> set[str]:
+        return self.words[self.rows[id(point)]]
+
+    def idf(self, word: str) -> float:
+        """Inverse share of work points whose text holds the word; 0 for a word none holds (cached)."""
+        if word not in self._idf:
+            df = sum(word in text for text in self.texts)
+            self._idf[word] = math.log((len(self.texts) + 1) / (df + 0.5)) if df else 0.0
+        return self._idf[word]
+
+    def printed(self, word: str) -> bool:
+        """Whether any work point prints the word."""
+        return self.idf(word) > 0
+
+    def sense_words(self, term: str, scope: list[Notice]) -> set[str]:
+        """Words of the notices that carry a topic term in its sense.
+
+        A term of two or more characters is its own sense (and every longer word holding it).
+        A single character is ambiguous (水 in 水资源 but not in 水平), so the words that hold it
+        are kept when the model places them near the character itself (:data:`WORD_SENSE`).
+        """
+        candidates = {w for n in scope for p in n.items for w in self.words_of(p) if term in w}
+        if len(term) > 1 or not candidates:
+            return candidates
+        key = (term, frozenset(candidates))
+        if key not in self._sense_cache:
+            words = sorted(candidates)
+            sims = self.searcher.embedder.encode_queries([term, *words])
+            keep = {w for w, v in zip(words, sims[1:], strict=True) if float(v @ sims[0]) >= WORD_SENSE}
+            self._sense_cache[key] = keep | {term}
+        return self._sense_cache[key]
+
+    def closeness(self, text: str) -> Callable[[list[str]], list[float]]:
+        """Cosine of the question to each of some short passages (a figure's words), embedded on demand."""
+        vector = self.searcher.query_vector(text)
+
+        def close(passages: list[str]) -> list[float]:
+            # Windows embedded at build are read from the index; others (a window of an older build) are
+            # embedded once and cached. The cache is shared by concurrent requests: read from a local copy.
+            built = self.index.windows
+            have = {x: v for x in dict.fromkeys(passages)
+                    if (v := built.get(x) if x in built else self._passage_vectors.get(x)) is not None}
+            missing = [x for x in dict.fromkeys(passages) if x not in have]
+            if missing:
+                have.update(zip(missing, self.searcher.embedder.encode_documents(missing), strict=True))
+                if len(self._passage_vectors) > 20_000:
+                    self._passage_vectors = {}
+                self._passage_vectors.update((x, have[x]) for x in missing)
+            return [float(have[x] @ vector) for x in passages]
+
+        return close
+
+
+def _families(notices: list[Notice]) -> list[list[Notice]]:
+    """Groups of editions, oldest first: :func:`assistant.editions.families` where it exists."""
+    try:
+        from assistant.editions import families
+    except ImportError:  # before editions.py: pair by the comparison's rule
+        from assistant.compare import same_family
+
+        groups: list[list[Notice]] = []
+        for n in notices:
+            for g in groups:
+                if same_family(g[0], n):
+                    g.append(n)
+                    break
+            else:
+                groups.append([n])
+        return [sorted(g, key=lambda n: (n.doc.year or 0, n.doc.date)) for g in groups]
+    return families(notices)

@@ -1,0 +1,172 @@
+"""One place for the words the answer layer reads and prints.
+
+Roles and their labels, field labels, the ways a task is numbered (第N项), the words that ask for
+a figure, a lead unit, a list, a count, the notice's own details, a comparison of editions, an
+errand, and the words that mark a follow-up. These are the ordinary ways Chinese and English
+ask and print such things; nothing here names a topic, a place, a unit or a task of any notice.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.records import ROLES
+
+#: Roles, strongest first (as :data:`assistant.records.ROLES`).
+ROLE_ORDER: tuple[str, ...] = ROLES
+#: How a role is printed in an answer.
+ROLE_LABEL: dict[str, str] = {
+    "牵头": "牵头单位", "负责": "负责单位", "责任": "责任单位", "配合": "配合单位", "参与": "参与单位", "指导": "指导单位",
+}
+ROLE_EN: dict[str, str] = {
+    "牵头": "lead", "负责": "responsible", "责任": "responsible", "配合": "supporting", "参与": "participating",
+    "指导": "guiding",
+}
+#: Roles that count as leading a work point (a 负责 unit leads where no 牵头 unit is printed).
+LEAD_ROLES: tuple[str, ...] = ("牵头", "负责")
+#: Words in a question that ask about a role → that role.
+ROLE_WORDS: dict[str, str] = {
+    "牵头": "牵头", "主责": "牵头", "负责": "负责", "参与": "参与", "配合": "配合", "协助": "配合", "指导": "指导",
+    "lead": "牵头", "leads": "牵头", "responsible": "负责", "support": "配合", "supports": "配合",
+}
+#: Fields of a work point as a comparison prints them.
+FIELD_LABEL: dict[str, str] = {"targets": "目标", "lead": "牵头单位", "responsible": "责任单位", "title": "标题"}
+
+# ------------------------------------------------------------------------------------ what is asked
+FIGURE = re.compile(
+    r"多少|(?<!哪)几[个项座家所条处台辆万亿千百名人次户]?|多长|多大|多高|多宽|多远|比例|比重|百分之|目标值|指标|达到什么|什么水平|"
+    r"率(?:的)?目标|率$|率是|目标是|目标为|增长目标|目标[？?。]*$|"
+    r"what percentage|how many|how much|how long|how far|how big|what (?:is|was|are) the (?:target|rate|share|proportion|goal|number)|"
+    r"by how much|target for",
+    re.I,
+)
+LEAD = re.compile(
+    r"谁牵头|谁负责|由谁|谁来|归谁|谁管|哪个(?:部门|单位|机构)|哪些(?:部门|单位)|哪家(?:单位|部门)|牵头(?:单位|部门)|"
+    r"责任(?:单位|部门)|负责(?:单位|部门)|配合(?:单位|部门)|主管部门|"
+    r"who (?:leads|is responsible|handles|is in charge|takes the lead|runs)|which (?:department|unit|agency|bureau|office)|"
+    r"responsible (?:unit|department)|lead (?:unit|department|agency)",
+    re.I,
+)
+LIST = re.compile(
+    r"哪些|有什么|有哪|都有(?:哪|什么|啥)|都是(?:哪|什么|啥)|分别|清单|列出|列举|所有|全部|哪几|几件|几项|"
+    r"which tasks|what tasks|which work|what work|list|all (?:the )?tasks|what does .* (?:lead|do)",
+    re.I,
+)
+COUNT = re.compile(
+    r"(?<!哪)(?:多少|几)(?:项|条|件|个)(?:任务|工作|措施|工作要点|要点|实事|民生实事|事项)|(?<!哪)(?:多少|几)(?:项|件)(?![\u4e00-\u9fff])|"
+    r"任务(?:总)?数|一共.{0,4}(?:项|件)|how many (?:tasks|work points|items)",
+    re.I,
+)
+NUMBER_Q = re.compile(r"文号|发文字号|文件号|字号|document number|reference number", re.I)
+ISSUER_Q = re.compile(
+    r"发文机关|哪个(?:单位|部门|机关)(?:印发|发布|发的|制定)|谁(?:印发|发布|发的)|印发单位|who issued|issuer", re.I
+)
+DATE_Q = re.compile(
+    r"成文日期|发布日期|印发日期|什么时候(?:印发|发布|成文|出台)|哪天(?:印发|发布)|when was .*(?:issued|published)", re.I
+)
+#: 第37项, 第五条, task 12; 第N件 in a list of 民生实事.
+TASK_NO = re.compile(r"第\s*([\d一二三四五六七八九十百零〇两]+)\s*(项|条|点|件)|(?:task|item|point)\s*(?:no\.?\s*)?(\d+)", re.I)
+#: 第二个, 第2个, the second one: a place in the previous answer's list (a follow-up).
+ORDINAL = re.compile(r"第\s*([\d一二三四五六七八九十]+)\s*个|the (first|second|third|fourth|fifth|last) one", re.I)
+#: The notice's tasks taken together: a question about reporting or deadlines for all of them.
+COLLECTIVE = re.compile(
+    r"各项(?:工作)?任务|全部任务|所有任务|工作任务完成|任务完成情况|完成情况.{0,6}(?:报|交|送)|all (?:the )?tasks", re.I
+)
+YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|版|edition)?|(?<![\d])(\d{2})年")
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号")
+#: A person's own errand or outing: how to get something done ("身份证丢了怎么补办", "需要带哪些
+#: 材料") or where to go for it ("周末去哪里玩"). Policy notices answer these only where they name the thing.
+PROCEDURE = re.compile(
+    r"补办|换证|(?:带|准备|提交|提供)(?:哪些|什么)(?:材料|证件)|需要(?:哪些|什么)材料|去哪(?:里|儿)?办|"
+    r"(?:怎么|怎样|如何)(?:办理|申请|报名|投诉|报销|提取|挂号|缴纳|预约|激活|注册|查询)|向哪个部门(?:投诉|举报|反映)|"
+    r"去哪(?:里|儿)?(?:玩|吃|逛|旅游|爬山)|哪里(?:可以|能)?(?:玩|吃|买|打|逛)|附近有什么|"
+    r"how (?:do|can) i (?:apply|renew|get|replace|register|book)|where (?:can|should) i (?:go|buy|eat)",
+    re.I,
+)
+#: Question words that ask something besides a figure ("排多少有没有总量限制", "考几个证吗").
+OTHER_ASK = re.compile(r"有没有|会不会|能不能|是不是|要不要|怎么|如何|吗|呢")
+
+# ------------------------------------------------------------------------------------ editions
+#: Asks what is new in an edition.
+COMPARE_NEW = re.compile(
+    r"新增(?:了|的|哪些|什么|几|多少(?:项|个|件))|新加(?:了|的)|新添(?:了|的)|新设(?:了|的)|增加了哪些|多了哪些|多出(?:了|的)?哪些|"
+    r"新出现|what(?:'s| is| was) new|added|new tasks",
+    re.I,
+)
+#: Asks what an edition no longer has.
+COMPARE_DROPPED = re.compile(
+    r"删去|删除|删掉|删了|去掉(?:了)?|取消(?:了|的)|不再(?:有|列|提|做|安排|包括)|减少了哪些|少了哪些|没有了|拿掉|"
+    r"dropped|removed|no longer|deleted",
+    re.I,
+)
+#: Asks how the same tasks changed (their figures, units or wording).
+COMPARE_CHANGED = re.compile(
+    r"调整|变化|变动|改变|改动|不同|区别|差别|差异|一样吗|相同吗|提高了吗|降低了吗|提高了多少|多了多少|少了多少|变了|"
+    r"changed?|differ|difference|revised",
+    re.I,
+)
+#: Sets two editions side by side ("和去年比", "2019年相比", "较上年").
+COMPARE_PAIR = re.compile(
+    r"较上年|与上年|比去年|和去年|跟去年|同去年|与去年|和上年|今年.{0,6}去年|去年.{0,6}今年|两年|两个年度|历年|"
+    r"(?:19|20)\d{2}\s*年?\s*(?:和|与|跟|同|比|较|相对于|vs\.?|versus|and|to)\s*(?:19|20)\d{2}|"
+    r"between .*(?:19|20)\d{2} and|since (?:19|20)\d{2}|compared (?:with|to) (?:19|20)\d{2}|editions",
+    re.I,
+)
+#: Words that set two things side by side; a comparison of editions only with years or 今年/去年 beside them.
+COMPARE_WORD = re.compile(r"相比|对比|比较|比起|compared?|versus", re.I)
+#: "This year" and "last year": the latest edition and the one before it.
+THIS_YEAR = re.compile(r"今年|本年|this year", re.I)
+LAST_YEAR = re.compile(r"去年|上年|上一年|前一年|last year|previous year", re.I)
+
+# ------------------------------------------------------------------------------------ follow-ups
+#: Opens a follow-up ("那市水务局呢？", "那么2018年呢", "还有吗", "and the water bureau?").
+FOLLOWUP_OPEN = re.compile(r"^(?:那么|那|还有|另外|再|那这个|那这项|and\b|what about|how about)", re.I)
+FOLLOWUP_END = re.compile(r"(?:呢|么)[？?。.!！]*$|[?？]\s*$")
+#: Points back at the previous answer's work point ("它", "这项", "该任务", "it").
+PRONOUN = re.compile(r"它|其|这项|该项|这个|那个|这件|那件|该任务|这条|该条|这一项|上面|刚才|前面|\bit\b|\bthat\b|\bthis\b", re.I)
+#: Asks for more of the same ("还有吗", "还有别的吗", "any more?").
+MORE = re.compile(r"^还有(?:吗|呢|别的|其他|没有)|^(?:any )?more\??$|^others?\??$", re.I)
+#: Asks for the whole text of a work point ("具体内容是什么", "详细说说").
+DETAIL = re.compile(r"具体内容|详细|具体是|具体说|展开|原文|全文|内容是什么|是什么内容|讲的什么|讲什么|in detail|details?|full text", re.I)
+
+# ------------------------------------------------------------------------------------ cue words
+#: Words that ask or frame rather than name a topic: left out of a question's topic terms.
+CUE_WORDS: frozenset[str] = frozenset(
+    """哪些 什么 工作 任务 涉及 关于 有关 相关 分别 牵头 负责 部门 单位 由谁 谁 方面 内容 措施 事项 情况 要求 主要
+    要点 具体 目标 多少 达到 要 是 有 各有 各 的 了 和 与 及 或 都 在 对 中 里 今年 去年 本年 上年 年度 年 哪 哪个 哪几
+    件 项 个 条 实事 民生实事 民生 工作要点 工作报告 政府工作报告 报告 通知 文件 清单 计划 安排 打算 准备
+    which what tasks task work concern concerns concerning involve involves involving about the a an of in on to
+    for is are does do lead leads department departments unit units agency who how many much will
+    be by should must planned plan target targets goal rate""".split()
+)
+#: Words naming a notice's list of tasks (a report's 民生实事 attachment): the question asks about that list.
+TASK_LIST_WORDS = re.compile(r"民生实事|为民办实事|办实事|实事|任务清单|民生项目|工作目标清单")
+#: Words naming the kind of document or list, not a topic ("民生实事", "工作要点").
+DOC_KIND_WORDS: tuple[str, ...] = (
+    "民生实事", "为民办实事", "办实事", "实事", "工作要点", "政府工作报告", "工作报告", "报告", "通知", "意见", "方案", "清单",
+)
+
+# ------------------------------------------------------------------------------------ English unit names
+#: English words of Chinese government unit names → the characters the Chinese name prints for them,
+#: so "the forestry and grassland bureau" finds 市林草局 and "housing and construction bureau" 市住建局.
+#: A glossary of the administration's vocabulary, not of any notice.
+EN_UNIT_WORDS: dict[str, str] = {
+    "forestry": "林", "forest": "林", "forests": "林", "grassland": "草", "grasslands": "草", "garden": "园",
+    "gardens": "园", "landscaping": "园", "water": "水", "conservancy": "水", "agriculture": "农",
+    "agricultural": "农", "rural": "农", "farming": "农", "natural": "自然", "resources": "资源", "planning": "规划",
+    "land": "土", "ecology": "生态", "ecological": "生态", "environment": "环境", "environmental": "环",
+    "development": "发", "reform": "改", "education": "教育", "educational": "教育", "health": "健",
+    "healthcare": "卫", "housing": "住", "construction": "建", "transport": "交", "transportation": "交",
+    "traffic": "交", "public": "公", "security": "安", "police": "公安", "finance": "财", "financial": "财",
+    "statistics": "统计", "civil": "民政", "affairs": "务", "human": "人", "social": "社",
+    "emergency": "应急", "management": "管", "culture": "文", "cultural": "文", "tourism": "旅",
+    "market": "市场", "regulation": "监", "supervision": "监", "industry": "工", "industrial": "工",
+    "information": "信", "commerce": "商", "science": "科", "technology": "技", "justice": "司法",
+    "veterans": "退役军人", "veteran": "退役军人", "meteorological": "气象", "meteorology": "气象",
+    "weather": "气象", "sports": "体育", "sport": "体育", "urban": "城", "energy": "能源", "tax": "税",
+    "taxation": "税", "audit": "审计", "disabled": "残", "women": "妇", "youth": "团", "trade": "工会",
+    "union": "工会", "fund": "公积金", "provident": "公积金", "medical": "医", "insurance": "保",
+    "retirement": "老", "elderly": "老", "aging": "老", "civil-air-defense": "人防", "air": "防", "defense": "防",
+    "bureau": "局", "commission": "委", "committee": "委", "office": "办", "center": "中心", "centre": "中心",
+    "government": "政府", "federation": "联",
+}

@@ -1,0 +1,105 @@
+"""Reading a question, without the model or an index: cues, years, task numbers, follow-ups, loose input."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.loose import Corrector, english_unit_phrase, homophones, unit_like_words
+from assistant.answering.question import check_question, normalise, read_question
+from assistant.errors import QuestionError
+
+
+def read(text: str):
+    return read_question(check_question(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("残膜回收率要达到多少", {"figure"}),
+        ("河长制湖长制工作谁牵头", {"lead"}),
+        ("市林草局牵头哪些任务", {"list"}),
+        ("东政办〔2019〕138号一共有多少项任务？", {"count"}),
+        ("这份通知的文号是什么", {"number"}),
+        ("这份通知是什么时候印发的", {"date"}),
+        ("各项任务完成情况报送到哪里", {"collective"}),
+        ("身份证丢了怎么补办", {"procedure"}),
+        ("第37项的具体内容是什么", {"detail"}),
+        ("What is the target for the crop straw utilization rate?", {"figure"}),
+        ("Which department leads the river chief system?", {"lead"}),
+    ],
+)
+def test_what_a_question_asks_for(text, asks):
+    assert asks <= read(text).asks
+
+
+def test_a_count_is_not_a_figure_and_a_task_number_is_not_a_count():
+    assert read("一共有多少项任务").asks >= {"count"} and "figure" not in read("一共有多少项任务").asks
+    q = read("第59项任务由谁牵头")
+    assert q.task_number == 59 and "count" not in q.asks and "lead" in q.asks
+    assert read("第十七件是什么").task_number == 17
+    assert read("task 12 is about what?").task_number == 12
+
+
+def test_years_and_a_doc_number():
+    q = read("国办发〔2019〕3号一共有多少项任务？")
+    assert q.doc_number == "国办发〔2019〕3号" and q.years == []
+    q = read("成都2021年和2022年的民生实事各有多少项")
+    assert q.years == [2021, 2022]
+    assert read("成都23年空气优良天数目标").short_years == [2023] and read("成都23年空气优良天数目标").years == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("2020年比2019年新增了哪些任务？", "new"),
+        ("2020年删掉了哪些工作？", "dropped"),
+        ("今年的工作要点和去年比，目标有什么调整", "changed"),
+        ("和去年比有什么变化", "changed"),
+        ("What changed between the 2019 and 2020 work points?", "changed"),
+        ("What's new in 2020?", "new"),
+        ("成都2021年和2022年新建改扩建中小学幼儿园新增学位目标分别是多少", "all"),
+    ],
+)
+def test_comparisons_in_any_phrasing(text, kind):
+    assert read(text).compare == kind
+
+
+def test_a_figure_in_one_edition_is_not_a_comparison():
+    assert read("残膜回收率要达到多少").compare == ""
+    assert read("城市生活垃圾无害化处理率有什么要求").compare == ""
+
+
+@pytest.mark.parametrize("text", ["那它的责任单位呢？", "那市水务局呢？", "2018年呢？", "第二个呢？", "还有吗", "成都呢"])
+def test_follow_ups_read_as_follow_ups(text):
+    assert read(text).followup
+
+
+def test_a_whole_question_is_not_a_follow_up():
+    assert not read("市林草局牵头哪些任务？").followup
+    assert read("第二个呢？").ordinal == 2 and read("那它的责任单位呢？").pronoun
+
+
+def test_loose_input_is_normalised():
+    assert normalise("城市綠地率要達到多少？") == "城市绿地率要达到多少?"
+    assert normalise("２０１９年ＧＤＰ") == "2019年GDP"
+    assert normalise("bad \ud800 surrogate") == "bad surrogate"
+    with pytest.raises(QuestionError):
+        check_question("？？！")
+    with pytest.raises(QuestionError):
+        check_question("   ")
+
+
+def test_homophone_slips_are_corrected_against_printed_words_only():
+    c = Corrector(["厕所革命", "公积金", "森林公园", "自行车", "革命"])
+    assert c.correct("厕所革名谁牵头")[0] == "厕所革命谁牵头"
+    assert c.correct("公基金中心负责哪些")[0] == "公积金中心负责哪些"
+    assert c.correct("厕所革命谁牵头")[1] == []  # printed as asked: nothing to correct
+    assert c.correct("厕所改造谁牵头")[1] == []  # not a homophone slip
+    assert homophones("名", "命") and not homophones("草", "业")
+
+
+def test_unit_words_and_english_unit_phrases():
+    assert "林业局" in unit_like_words("林业局牵头哪些任务")
+    assert english_unit_phrase("Which tasks does the forestry and grassland bureau lead?") == "forestry and grassland bureau"
+    assert english_unit_phrase("What is the target for straw?") == ""
