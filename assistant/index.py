@@ -565,8 +565,10 @@ def build_index(
         titles = np.vstack([empty, *(v[1] for v in vectors if v is not None)]).astype(np.float32)
         clause_rows = np.vstack([empty, *(v[2] for v in vectors if v is not None)]).astype(np.float32)
         report.items = int(matrix.shape[0])
+        windows = _embed_windows(notices, _previous_windows(index_dir, old_manifest), embedder, say)
         say("writing the index")
-        data_name, data_files = _write_data(index_dir, notices, matrix, titles, clause_rows)
+        data_name, data_files = _write_data(index_dir, notices, matrix, titles, clause_rows, windows)
+        calibration = _calibrate(index_dir, data_name, data_files, embedder, old_manifest, say)
         manifest = {
             "format": FORMAT,
             "parser": PARSER_VERSION,
@@ -578,6 +580,8 @@ def build_index(
             "data_files": data_files,
             "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
+        if calibration is not None:
+            manifest["calibration"] = calibration
         _write_json_atomic(index_dir / "manifest.json", manifest)
         for old in index_dir.glob("data-*"):
             if old.name != data_name:
@@ -587,8 +591,77 @@ def build_index(
     return report
 
 
+def _calibrate(
+    index_dir: Path, data_name: str, data_files: dict[str, dict[str, Any]], embedder: Embedder,
+    old_manifest: dict[str, Any], say: Callable[[str], None],
+) -> dict[str, Any] | None:
+    """Set the new index's refusal cuts (:mod:`assistant.calibration`) and store the bank's anchors beside it.
+
+    Reuses the previous build's anchor vectors when the model and the bank are the same. Adds
+    ``bank.npy`` to ``data_files``. None for an index without work points.
+    """
+    from assistant.calibration import bank_hash, calibrate
+    from assistant.search import Searcher
+
+    data = index_dir / data_name
+    draft = {"format": FORMAT, "dim": embedder.dim, "data": data_name, "data_files": data_files,
+             "model": embedder.name, "items": _count_items(data)}
+    previous = None
+    old = old_manifest.get("calibration") or {}
+    if old.get("bank") == bank_hash() and old_manifest.get("model") == embedder.name:
+        try:
+            previous = np.load(index_dir / old_manifest["data"] / "bank.npy")
+        except (OSError, ValueError, KeyError):
+            previous = None
+    try:
+        index = open_index(index_dir, draft)
+    except IndexDamagedError:
+        return None
+    if not index.entries:
+        return None
+    say("setting the refusal cut for this index")
+    result = calibrate(Searcher(index, embedder), previous)
+    np.save(data / "bank.npy", result.anchors)  # the whole bank's vectors: the score's anchors
+    data_files["bank.npy"] = _data_files(data)["bank.npy"]
+    return result.to_manifest()
+
+
+def _count_items(data: Path) -> int:
+    return sum(len(n.items) for n in _read_items(data))
+
+
+def _previous_windows(index_dir: Path, manifest: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The figure windows the previous build embedded, by text (empty when there are none to reuse)."""
+    if not manifest or "windows.json" not in manifest.get("data_files", {}):
+        return {}
+    data = index_dir / manifest["data"]
+    try:
+        texts = json.loads((data / "windows.json").read_text(encoding="utf-8"))
+        vectors = np.load(data / "windows.npy")
+    except (OSError, ValueError, json.JSONDecodeError):
+        return {}
+    return dict(zip(texts, vectors, strict=False)) if len(texts) == len(vectors) else {}
+
+
+def _embed_windows(
+    notices: list[Notice], previous: dict[str, np.ndarray], embedder: Embedder, say: Callable[[str], None]
+) -> tuple[list[str], np.ndarray]:
+    """Every figure's window (:func:`assistant.figures.window_texts`) with its vector, reusing the previous
+    build's: a figure question then reads them instead of embedding them while the user waits."""
+    from assistant.figures import window_texts
+
+    texts = list(dict.fromkeys(w for n in notices for p in n.items for w in window_texts(p)))
+    missing = [t for t in texts if t not in previous]
+    if missing:
+        say(f"embedding {len(missing)} figure windows")
+        previous = {**previous, **dict(zip(missing, embedder.encode_documents(missing), strict=True))}
+    vectors = np.vstack([np.zeros((0, embedder.dim), np.float32), *(previous[t][None, :] for t in texts)])
+    return texts, vectors.astype(np.float32)
+
+
 def _write_data(
-    index_dir: Path, notices: list[Notice], matrix: np.ndarray, titles: np.ndarray, clauses: np.ndarray
+    index_dir: Path, notices: list[Notice], matrix: np.ndarray, titles: np.ndarray, clauses: np.ndarray,
+    windows: tuple[list[str], np.ndarray] | None = None,
 ) -> tuple[str, dict[str, dict[str, Any]]]:
     """Write one complete data folder; return its name and its files with their sizes and hashes."""
     import bm25s
@@ -606,6 +679,9 @@ def _write_data(
     np.save(tmp / "clause_owner.npy", np.asarray(owner, dtype=np.int32))
     for name_, rows in (("embeddings", matrix), ("titles", titles), ("clauses", clauses)):
         np.save(tmp / f"{name_}.npy", rows)
+    if windows is not None:
+        (tmp / "windows.json").write_text(json.dumps(windows[0], ensure_ascii=False), encoding="utf-8")
+        np.save(tmp / "windows.npy", windows[1])
     for name_, rows in (("dense", matrix), ("titles", titles)):
         flat = faiss.IndexFlatIP(rows.shape[1])  # inner product equals cosine on normalised vectors
         flat.add(rows)
@@ -639,6 +715,11 @@ class LoadedIndex:
     titles: Any
     bm25: Any
     tokenizer: Tokenizer
+    #: The vector of each figure's window, by the window's text (:func:`assistant.figures.window_texts`).
+    windows: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The everyday questions the refusal score is measured against (:mod:`assistant.calibration`); None
+    #: in an index built without a calibration.
+    bank: np.ndarray | None = None
 
     @property
     def model(self) -> str:
@@ -657,13 +738,23 @@ def load_index(index_dir: str | os.PathLike[str], model: str | None = None) -> L
         IndexDamagedError: a file is missing, truncated, changed or of the wrong shape, or the
             manifest is bad JSON or lacks a key; the message says to rebuild.
     """
-    import bm25s
-    import faiss
 
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     if model is not None:
         check_model(manifest, model, index_dir)
+    return open_index(index_dir, manifest)
+
+
+def open_index(index_dir: Path, manifest: dict[str, Any]) -> LoadedIndex:
+    """Open the data folder a manifest names (checked file by file); :func:`load_index` reads the manifest first.
+
+    Raises:
+        IndexDamagedError: as :func:`load_index`.
+    """
+    import bm25s
+    import faiss
+
     notices, arrays = _read_data(index_dir, manifest)
     embeddings, clauses, clause_owner = arrays["embeddings"], arrays["clauses"], arrays["clause_owner"]
     data = index_dir / manifest["data"]
@@ -678,6 +769,23 @@ def load_index(index_dir: str | os.PathLike[str], model: str | None = None) -> L
     if dense.ntotal != len(entries) or titles.ntotal != len(entries) or dense.d != manifest["dim"]:
         raise IndexDamagedError(index_dir, f"the FAISS indexes do not hold its {len(entries)} work points")
     tokenizer = Tokenizer(w for w in words if w)
+    windows: dict[str, np.ndarray] = {}
+    if "windows.json" in manifest["data_files"]:
+        try:
+            texts = json.loads((data / "windows.json").read_text(encoding="utf-8"))
+            vectors = np.load(data / "windows.npy")
+        except (OSError, ValueError, json.JSONDecodeError) as e:
+            raise IndexDamagedError(index_dir, f"its figure windows cannot be read: {e}") from e
+        if len(texts) != len(vectors):
+            raise IndexDamagedError(index_dir, f"{len(texts)} figure windows but {len(vectors)} vectors")
+        windows = dict(zip(texts, vectors, strict=True))
+    bank = None
+    if "bank.npy" in manifest["data_files"]:
+        try:
+            bank = np.load(data / "bank.npy")
+        except (OSError, ValueError) as e:
+            raise IndexDamagedError(index_dir, f"its calibration bank cannot be read: {e}") from e
     return LoadedIndex(
-        index_dir, manifest, notices, entries, embeddings, clauses, clause_owner, dense, titles, bm25, tokenizer
+        index_dir, manifest, notices, entries, embeddings, clauses, clause_owner, dense, titles, bm25, tokenizer,
+        windows, bank,
     )
