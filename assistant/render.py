@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from assistant.directory import UnitDirectory, UnitEntry
@@ -32,7 +32,20 @@ CSS = """
 .cards-note { color: #92400e; background: #fffbeb; border-radius: 6px; padding: 6px 10px; margin-bottom: 8px; }
 .cite-card { border: 1px solid #d6dde8; border-left: 4px solid #2563eb; border-radius: 8px; padding: 10px 12px;
   margin-bottom: 10px; background: #fff; color: #111827; line-height: 1.6; }
-.cite-card.related { border-left-color: #9ca3af; }
+.cite-card.related { border-left-color: #9ca3af; background: #f9fafb; color: #4b5563; font-size: 0.94em; }
+.cards-bar { display: flex; align-items: center; justify-content: space-between; gap: 8px; margin: 4px 0 6px; }
+.cards-bar .cards-title { margin: 0; }
+.cards-q { color: #4b5563; font-size: 0.9em; margin-bottom: 8px; }
+.copy-answer { border: 1px solid #d6dde8; border-radius: 6px; padding: 2px 10px; background: #fff; cursor: pointer;
+  font-size: 0.88em; color: #1e40af; white-space: nowrap; }
+.copy-answer:hover { background: #eff6ff; }
+.related-block { margin-top: 14px; border-top: 1px dashed #d1d5db; padding-top: 8px; }
+.related-title { color: #6b7280; font-weight: 600; font-size: 0.92em; margin-bottom: 8px; }
+.related-tag { color: #6b7280; font-size: 0.85em; }
+.cite-link { display: inline-block; margin-top: 4px; font-size: 0.88em; color: #2563eb; text-decoration: none; }
+.cite-link:hover { text-decoration: underline; }
+.points-table tr.point-row.target { background: #fef9c3; outline: 2px solid #facc15; }
+.scope-note { color: #1e40af; margin: -4px 0 6px; }
 .cite-head { font-weight: 600; }
 .cite-n { color: #2563eb; margin-right: 4px; }
 .cite-doc { color: #4b5563; font-size: 0.9em; }
@@ -102,57 +115,139 @@ def highlight(text: str, quote: str) -> str:
     return esc(text)
 
 
-def units_html(point: WorkPoint) -> str:
-    """牵头单位 and 责任单位 lines, then any other roles, escaped."""
-    parts = []
+def unit_groups(point: WorkPoint) -> list[tuple[str, list[str]]]:
+    """(role label, units) as the notice prints them: 牵头单位, 责任单位, then any other roles."""
+    groups = []
     if point.lead:
-        parts.append(f'<span class="role lead">牵头单位</span>{esc("、".join(point.lead))}')
+        groups.append(("牵头单位", list(point.lead)))
     if point.responsible:
-        parts.append(f'<span class="role">责任单位</span>{esc("、".join(point.responsible))}')
+        groups.append(("责任单位", list(point.responsible)))
     shown = set(point.lead) | set(point.responsible)
     others: dict[str, list[str]] = {}
     for unit, role in point.roles.items():
         if unit not in shown:
             others.setdefault(role, []).append(unit)
-    for role, units in others.items():
-        parts.append(f'<span class="role">{esc(ROLE_LABEL.get(role, role))}</span>{esc("、".join(units))}')
+    groups += [(ROLE_LABEL.get(role, role), units) for role, units in others.items()]
+    return groups
+
+
+def units_html(point: WorkPoint) -> str:
+    """牵头单位 and 责任单位 lines, then any other roles, escaped."""
+    parts = [
+        f'<span class="role{" lead" if label == "牵头单位" else ""}">{esc(label)}</span>{esc("、".join(units))}'
+        for label, units in unit_groups(point)
+    ]
     return "<br>".join(parts) or '<span class="empty">通知未列出责任单位</span>'
 
 
-def citation_card(n: int, c: Citation, *, related: bool = False, open_text: bool = True) -> str:
-    """One card: notice (文号, year), 第N项 and section path, units, full text with the quote marked."""
+def citation_card(n: int, c: Citation, *, related: bool = False, open_text: bool = True, row: int | None = None) -> str:
+    """One card: notice (文号, year), 第N项 and section path, units, full text with the quote marked.
+
+    Args:
+        n: the card's number, as in the answer's ``[n]`` markers.
+        c: the cited work point.
+        related: a related hit, not cited by the answer (shown secondary, unnumbered).
+        open_text: show the full text opened.
+        row: the work point's position in its notice, for a link to its row in 浏览通知; None for no link.
+    """
     doc = c.doc.number or c.doc.title
     year = f"（{c.doc.year}年）" if c.doc.year else ""
     path = " › ".join(c.point.path)
+    mark = '<span class="cite-n related-tag">相关</span>' if related else f'<span class="cite-n">[{n}]</span>'
+    link = (
+        f'<a class="cite-link" href="#point-{row}" data-file="{esc(c.file)}" data-row="{row}">在“浏览通知”中查看 ›</a>'
+        if row is not None else ""
+    )
     return (
-        f'<div class="cite-card{" related" if related else ""}" id="cite-{n}" data-item="{esc(c.point.item)}">'
-        f'<div class="cite-head"><span class="cite-n">[{n}]</span>{esc(item_label(c.point))} {esc(c.point.title)}</div>'
+        f'<div class="cite-card{" related" if related else ""}" id="{"related" if related else "cite"}-{n}" '
+        f'data-item="{esc(c.point.item)}">'
+        f'<div class="cite-head">{mark}{esc(item_label(c.point))} {esc(c.point.title)}</div>'
         f'<div class="cite-doc">{esc(doc)}{esc(year)}</div>'
         + (f'<div class="cite-path">{esc(path)}</div>' if path else "")
         + f'<div class="cite-units">{units_html(c.point)}</div>'
         f'<details{" open" if open_text else ""}><summary>全文</summary>'
-        f'<div class="cite-text">{highlight(c.point.text, c.quote)}</div></details></div>'
+        f'<div class="cite-text">{highlight(c.point.text, c.quote)}</div></details>{link}</div>'
     )
 
 
-def render_citations(answer: Answer | None) -> str:
-    """The cards beside an answer: one per cited work point, numbered as in the answer's markers.
+def render_citations(answer: Answer | None, row_of: Callable[[Citation], int | None] | None = None) -> str:
+    """The panel beside an answer: how many work points it cites, a copy button, one card per citation
+    (numbered as in the answer's markers), then the related hits it does not cite, apart and secondary.
 
     An answer the notices do not cover gets its related work points, marked as not an answer.
+
+    Args:
+        answer: the answer; None before any question.
+        row_of: where a citation's work point stands in its notice (see :func:`citation_card`); None for no links.
     """
     if answer is None:
         return '<div class="empty">提问后，这里会列出答案引用的工作要点原文。</div>'
+    rows = row_of or (lambda c: None)
+    cited = {(c.file, id(c.point)) for c in answer.citations}
+    related = [c for c in answer.related if (c.file, id(c.point)) not in cited]
+    copy = (
+        '<button type="button" class="copy-answer" title="复制为纯文本：答案和每条出处（文号、第N项、单位、原文）">'
+        "复制答案（含出处）</button>"
+        f'<textarea class="copy-text" hidden readonly>{esc(answer_text(answer))}</textarea>'
+    )
+    question = f'<div class="cards-q">问：{esc(answer.question)}</div>' if answer.question else ""
     if answer.citations:
-        cards = "".join(citation_card(i, c, open_text=i <= 5) for i, c in enumerate(answer.citations, 1))
-        title = f'<div class="cards-title">引用的工作要点（{len(answer.citations)}）</div>'
-        return f'{title}<div class="cards-scroll">{cards}</div>'
-    if answer.related:
-        cards = "".join(citation_card(i, c, related=True, open_text=False) for i, c in enumerate(answer.related, 1))
-        return (
-            '<div class="cards-note">所索引的通知没有直接回答这个问题。以下工作要点仅供参考，并非答案。</div>'
-            f'<div class="cards-scroll">{cards}</div>'
+        count = f"引用 {len(answer.citations)} 项"
+    elif related:
+        count = "没有直接回答"
+    else:
+        count = "没有引用工作要点"
+    out = [f'<div class="cards-bar"><span class="cards-title" id="cite-count">{count}</span>{copy}</div>{question}']
+    if not answer.citations and related:
+        out.append('<div class="cards-note">所索引的通知没有直接回答这个问题。以下工作要点仅供参考，并非答案。</div>')
+    cards = "".join(citation_card(i, c, open_text=i <= 5, row=rows(c)) for i, c in enumerate(answer.citations, 1))
+    if related:
+        cards += (
+            f'<div class="related-block"><div class="related-title" id="related-count">相关但未引用的工作要点（{len(related)}）</div>'
+            + "".join(citation_card(i, c, related=True, open_text=False, row=rows(c)) for i, c in enumerate(related, 1))
+            + "</div>"
         )
-    return '<div class="empty">这个回答没有引用工作要点。</div>'
+    if cards:
+        out.append(f'<div class="cards-scroll">{cards}</div>')
+    elif not answer.citations:
+        out.append('<div class="empty">这个回答没有引用工作要点。</div>')
+    return "".join(out)
+
+
+# The Markdown the answers print: bold and (rarely) headings. Nothing else is touched, so a notice's own
+# underscores or brackets (“于____前”, “[2019]”) stay as printed.
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+_HEADING = re.compile(r"^#{1,6}\s+", re.M)
+
+
+def plain_text(markdown: str) -> str:
+    """The answer's Markdown as plain text: bold unwrapped, headings' ``#`` dropped, list dashes and the
+    ``[n]`` citation markers kept."""
+    return _HEADING.sub("", _BOLD.sub(r"\1", markdown)).strip()
+
+
+def citation_text(n: int, c: Citation) -> str:
+    """One citation as plain text: ``[n] 文号（年）《标题》 第N项 标题``, its units, and the quoted sentence."""
+    doc = c.doc.number or ""
+    year = f"（{c.doc.year}年）" if c.doc.year else ""
+    title = f"《{c.doc.title}》" if c.doc.title else ""
+    lines = [f"[{n}] {doc}{year}{title} {item_label(c.point)} {c.point.title}".replace("  ", " ").rstrip()]
+    units = "；".join(f"{label}：{'、'.join(names)}" for label, names in unit_groups(c.point))
+    if units:
+        lines.append(f"    {units}")
+    quote = " ".join((c.quote or "").split())
+    if quote:
+        lines.append(f"    原文：“{quote}”")
+    return "\n".join(lines)
+
+
+def answer_text(answer: Answer) -> str:
+    """An answer as plain text to paste into a document: the answer, then 出处 with each citation's
+    文号, 第N项, units and quote (see :func:`citation_text`); related hits are not 出处 and are left out."""
+    text = plain_text(answer.answer)
+    if answer.citations:
+        text += "\n\n出处：\n" + "\n".join(citation_text(i, c) for i, c in enumerate(answer.citations, 1))
+    return text
 
 
 # ---------------------------------------------------------------------------------------- browse
@@ -186,12 +281,22 @@ def notice_meta_html(notice: Notice) -> str:
     return f'<table class="meta-table">{table}</table>{counts}'
 
 
-def notice_html(notice: Notice) -> str:
-    """Metadata, then each section with its work points in a table; each title opens to the full text."""
-    out = [notice_meta_html(notice)]
+def notice_html(notice: Notice, target: int | None = None, jump: int = 0) -> str:
+    """Metadata, then each section with its work points in a table; each title opens to the full text.
+
+    Each row is an anchor, ``id="point-<i>"`` for the i-th work point of the notice.
+
+    Args:
+        notice: the notice.
+        target: the row to show opened and marked (a card's link); the app scrolls to it.
+        jump: a number that changes with each jump, so jumping to the same row again scrolls again.
+    """
+    out = [f'<div class="notice-doc" data-file="{esc(notice.file)}"'
+           + (f' data-target="{target}" data-jump="{jump}"' if target is not None else "") + ">",
+           notice_meta_html(notice)]
     head = _colgroup(5, 38, 17, 28, 12) + "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in TABLE_HEADERS) + "</tr></thead>"
     section: str | None = None
-    for point, row in zip(notice.items, notice_table(notice), strict=True):
+    for i, (point, row) in enumerate(zip(notice.items, notice_table(notice), strict=True)):
         path = " › ".join(point.path)
         if path != section:
             if section is not None:
@@ -199,14 +304,29 @@ def notice_html(notice: Notice) -> str:
             section = path
             out.append(f'<div class="section-title">{esc(section or "正文")}</div>')
             out.append(f'<table class="points-table">{head}<tbody>')
+        hit = i == target
         out.append(
-            f'<tr class="point-row" data-item="{esc(point.item)}"><td class="num">{esc(row[0])}</td>'
-            f'<td><details><summary>{esc(row[1])}</summary><div class="point-text">{esc(point.text)}</div></details></td>'
+            f'<tr class="point-row{" target" if hit else ""}" id="point-{i}" data-item="{esc(point.item)}">'
+            f'<td class="num">{esc(row[0])}</td>'
+            f'<td><details{" open" if hit else ""}><summary>{esc(row[1])}</summary>'
+            f'<div class="point-text">{esc(point.text)}</div></details></td>'
             f"<td>{esc(row[2]) or '—'}</td><td>{esc(row[3]) or '—'}</td><td>{esc(row[4])}</td></tr>"
         )
     if section is not None:
         out.append("</tbody></table>")
+    out.append("</div>")
     return "".join(out)
+
+
+def row_of(notice: Notice, point: WorkPoint) -> int | None:
+    """Where a work point stands in its notice (the ``point-<i>`` anchor of :func:`notice_html`); None if not there."""
+    for i, p in enumerate(notice.items):
+        if p is point:
+            return i
+    for i, p in enumerate(notice.items):
+        if p == point:
+            return i
+    return None
 
 
 def department_rows(entry: UnitEntry, directory: UnitDirectory) -> list[list[str]]:
@@ -227,14 +347,24 @@ def department_rows(entry: UnitEntry, directory: UnitDirectory) -> list[list[str
     return rows
 
 
-def department_html(entry: UnitEntry, directory: UnitDirectory) -> str:
-    """A unit's counts by role, then a table per role across the indexed notices, escaped."""
-    roles = directory.roles_of(entry)
+def department_html(entry: UnitEntry, directory: UnitDirectory, scope: str = "") -> str:
+    """A unit's counts by role, then a table per role across the indexed notices, escaped.
+
+    Each row's number links to the row in 浏览通知. ``scope`` names what the view is confined to
+    (a year, a notice); "" for every indexed notice.
+    """
+    roles = [r for r in directory.roles_of(entry) if entry.points[r]]
     notices = {id(n) for pts in entry.points.values() for n, _ in pts}
     names = sorted(set(entry.names) - {entry.name})
     out = [f'<h3 id="department-name">{esc(entry.name)}</h3>']
+    if scope:
+        out.append(f'<div class="scope-note" id="department-scope">范围：{esc(scope)}</div>')
     if names:
         out.append(f'<div class="cite-path">通知中也写作：{esc("、".join(names))}</div>')
+    if not roles:
+        where = f"在{scope}中" if scope else "在已索引的通知中"
+        out.append(f'<div class="empty">{esc(entry.name)}{esc(where)}没有承担工作。</div>')
+        return "".join(out)
     boxes = "".join(
         f'<div class="count-box" data-role="{esc(r)}">{esc(ROLE_LABEL.get(r, r))} <b>{len(entry.points[r])}</b> 项</div>'
         for r in roles
@@ -248,9 +378,12 @@ def department_html(entry: UnitEntry, directory: UnitDirectory) -> str:
             "<th>标题</th><th>牵头单位</th><th>责任单位</th></tr></thead><tbody>"
         )
         for notice, p in entry.points[role]:
+            row = row_of(notice, p)
+            num = (f'<a class="cite-link" href="#point-{row}" data-file="{esc(notice.file)}" data-row="{row}" '
+                   f'title="在“浏览通知”中查看">{esc(p.item)}</a>' if row is not None else esc(p.item))
             out.append(
                 f'<tr class="point-row" data-role="{esc(role)}" data-item="{esc(p.item)}">'
-                f"<td>{esc(notice.doc.number or notice.doc.title)}</td><td class=\"num\">{esc(p.item)}</td>"
+                f"<td>{esc(notice.doc.number or notice.doc.title)}</td><td class=\"num\">{num}</td>"
                 f'<td><details><summary>{esc(p.title)}</summary><div class="point-text">{esc(p.text)}</div></details></td>'
                 f"<td>{esc('、'.join(p.lead)) or '—'}</td><td>{esc('、'.join(p.responsible)) or '—'}</td></tr>"
             )

@@ -1,10 +1,15 @@
 """The Gradio app: ask with cited answers, browse notices and departments, compare two years, add a notice.
 
 A thin translator like the CLI: every callback reads its inputs, calls the core
-(:class:`~assistant.answer.Assistant`, :class:`~assistant.directory.UnitDirectory`,
+(:class:`~assistant.answering.Assistant`, :class:`~assistant.directory.UnitDirectory`,
 :func:`~assistant.compare.compare_in_index`, :func:`~assistant.library.check_upload`,
 :func:`~assistant.library.add_upload`) and renders what comes back with :mod:`assistant.render`.
 The callbacks are methods of :class:`PolicyApp`, so tests call them directly.
+
+The chat holds no conversation on the server: each turn replays the history's last questions
+through a fresh :meth:`~assistant.answering.Assistant.conversation`, so follow-ups hold after a
+reload and in several tabs. Every view follows the index: after an upload, when a page opens, and
+when a page left open sees the index changed (:data:`INDEX_CHECK_S`).
 
 Every piece of document text put into HTML goes through :func:`html.escape`, and answer
 Markdown is escaped before the chatbot renders it, so a notice that contains ``<script>`` shows
@@ -16,22 +21,23 @@ from __future__ import annotations
 import csv
 import functools
 import html
+import itertools
 import os
 import re
 import sys
 import tempfile
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import gradio as gr
 
-from assistant.answer import Assistant
+from assistant.answering import Assistant, Conversation
 from assistant.directory import UnitEntry
 from assistant.errors import AssistantError
 from assistant.parse.readers import MAX_FILE_BYTES, SUPPORTED
-from assistant.records import Answer, Notice
+from assistant.records import Answer, Citation, Notice
 from assistant.render import (
     COMPARE_HEADERS,
     CSS,
@@ -48,9 +54,14 @@ from assistant.render import (
     notice_label,
     render_citations,
     review_html,
+    row_of,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fastapi import FastAPI
+
     from assistant.embed import Embedder
     from assistant.library import UploadCheck
 
@@ -65,6 +76,61 @@ EXAMPLES: tuple[str, ...] = (
 )
 # Concurrent chat answers: the model is shared and the machine may have two cores; the queue holds the rest.
 CHAT_CONCURRENCY = 4
+#: Earlier questions of a chat heard again before a new one, so a follow-up ("那市水务局呢？") is read against
+#: them; a few, as a chain of follow-ups leans on the turns before it.
+REPLAY_TURNS = 4
+#: The 部门职责 范围 choice for every indexed notice.
+ALL_NOTICES = "all"
+#: How often an open page checks whether the index changed (a notice added in another tab or through the API).
+INDEX_CHECK_S = 10
+
+#: The card panel and the department view (``js_on_load``, run once; the listener outlives content updates):
+#: a ``.cite-link`` asks the server to open its row in 浏览通知; 复制答案 copies the panel's plain text,
+#: through the Clipboard API where the page is a secure context, else through a selected textarea.
+PANEL_JS = """
+element.addEventListener('click', (event) => {
+  const link = event.target.closest('a.cite-link');
+  if (link) {
+    event.preventDefault();
+    trigger('click', {file: link.dataset.file, row: Number(link.dataset.row)});
+    return;
+  }
+  const button = event.target.closest('button.copy-answer');
+  if (!button) return;
+  const text = button.parentElement.querySelector('textarea.copy-text')?.textContent || '';
+  const done = () => {
+    button.dataset.label = button.dataset.label || button.textContent;
+    button.textContent = '已复制';
+    setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
+  };
+  const fallback = () => {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.appendChild(area);
+    area.select();
+    try { if (document.execCommand('copy')) done(); } finally { area.remove(); }
+  };
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+  else fallback();
+});
+"""
+#: The notice view: after a card's link, scroll to the marked row once its tab is shown.
+NOTICE_JS = """
+const jump = () => {
+  const row = element.querySelector('tr.point-row.target');
+  if (!row) return;
+  let tries = 0;
+  const go = () => {
+    if (row.offsetParent === null && tries++ < 60) { setTimeout(go, 50); return; }
+    row.scrollIntoView({block: 'center'});
+  };
+  go();
+};
+watch('value', jump);
+jump();
+"""
 
 
 def write_csv(rows: list[list[Any]], headers: list[str], path: Path) -> Path:
@@ -117,6 +183,22 @@ def _file_path(file: Any) -> Path | None:
     return Path(name) if name else None
 
 
+def message_text(content: Any) -> str:
+    """A chat message's text, whichever way Gradio passes it: a string, or a list of ``{"type": "text"}`` parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, (list, tuple)):
+        return "".join(message_text(part) for part in content)
+    return ""
+
+
+def user_questions(history: list[dict[str, Any]] | None) -> list[str]:
+    """The questions of a chat history as asked (the chat shows them escaped), oldest first."""
+    return [html.unescape(message_text(m.get("content"))) for m in history or [] if m.get("role") == "user"]
+
+
 def _warnings_html(warnings: list[str]) -> str:
     """What was read with a loss (undecodable bytes replaced), one line each."""
     return "".join(message_html(f"注意：{w}", False) for w in warnings)
@@ -137,6 +219,21 @@ class CompareView(NamedTuple):
     tables: str
     csv: str | None
     xlsx: str | None
+
+
+class IndexViews(NamedTuple):
+    """What every tab shows of the current index (:meth:`PolicyApp.index_views`), after an upload or on a page load."""
+
+    summary: str
+    notices: list[tuple[str, str]]  # (label, file) for every picker of notices
+    browse: str | None  # the notice 浏览通知 shows
+    browse_html: str
+    units: list[tuple[str, str]]  # the unit pickers' choices
+    scopes: list[tuple[str, str]]  # the 部门职责 范围 choices
+    scope: str
+    department: tuple[str, str | None, str | None]  # the 部门职责 view and its exports
+    pair: tuple[str | None, str | None]  # the 年度对比 pickers
+    compare_hint: str
 
 
 def open_assistant(index_dir: str | os.PathLike[str], embedder: Embedder) -> Assistant:
@@ -170,6 +267,9 @@ class PolicyApp:
         self.max_bytes = max_bytes  # the size limit for an upload (--max-file-mb)
         self._write = threading.Lock()
         self._exports = Path(tempfile.mkdtemp(prefix="assistant-exports-"))
+        self._jumps = itertools.count(1)
+        #: How many times the index was opened again (:meth:`reload`); a page showing an older one refreshes.
+        self.generation = 0
 
     # ------------------------------------------------------------------ choices
     def notice_choices(self) -> list[tuple[str, str]]:
@@ -196,11 +296,37 @@ class PolicyApp:
         return f"已索引 **{len(notices)}** 份通知、**{sum(len(n.items) for n in notices)}** 个工作要点。"
 
     # ------------------------------------------------------------------ chat
-    def ask(self, question: str, notice_filter: list[str] | None = None, unit_filter: str | None = None) -> Answer:
-        """Ask the current Assistant, confined to the chosen notices (files) and unit."""
+    def _filters(self, notice_filter: list[str] | None, unit_filter: str | None) -> tuple[list[str] | None, str | None]:
+        """The chat's filters as the core takes them: notice files (None for all) and a unit name."""
         entry = self.units().get(unit_filter or "")
-        unit = entry.name if entry else (unit_filter or None)
-        return self.assistant.ask(question, notices=list(notice_filter or []) or None, unit=unit)
+        return list(notice_filter or []) or None, entry.name if entry else (unit_filter or None)
+
+    def ask(self, question: str, notice_filter: list[str] | None = None, unit_filter: str | None = None) -> Answer:
+        """Ask the current Assistant one question on its own, confined to the chosen notices (files) and unit."""
+        return self.assistant.ask(question, *self._filters(notice_filter, unit_filter))
+
+    def conversation(
+        self, history: list[dict[str, Any]] | None, notice_filter: list[str] | None = None, unit_filter: str | None = None
+    ) -> Conversation:
+        """A fresh conversation that has heard the chat's last few questions again (:data:`REPLAY_TURNS`).
+
+        Rebuilt from the history the chat passes, so follow-ups hold after a page reload, in several tabs
+        and through the API; an empty history (清空对话) is a new conversation.
+        """
+        conv = self.assistant.conversation()
+        filters = self._filters(notice_filter, unit_filter)
+        for question in user_questions(history)[-REPLAY_TURNS:]:
+            conv.ask(question, *filters)
+        return conv
+
+    def cards(self, answer: Answer | None) -> str:
+        """The card panel for an answer, each card linked to its row in 浏览通知."""
+        return render_citations(answer, self.citation_row)
+
+    def citation_row(self, citation: Citation) -> int | None:
+        """Where a cited work point stands in its notice (its ``point-<i>`` row in 浏览通知); None if not indexed."""
+        notice = self.notice(citation.file) or self.notice(citation.doc.number)
+        return row_of(notice, citation.point) if notice is not None else None
 
     def respond(
         self,
@@ -209,7 +335,7 @@ class PolicyApp:
         notice_filter: list[str] | None = None,
         unit_filter: str | None = None,
     ) -> tuple[list[dict[str, Any]], str, str]:
-        """Answer one chat turn.
+        """Answer one chat turn, read against the chat's earlier questions (:meth:`conversation`).
 
         Returns:
             The history with the question and the escaped Markdown answer, the citation cards, and ""
@@ -220,7 +346,9 @@ class PolicyApp:
         if not question:
             return history, render_citations(None), ""
         try:
-            answer = self.ask(question, notice_filter, unit_filter)
+            answer = self.conversation(history, notice_filter, unit_filter).ask(
+                question, *self._filters(notice_filter, unit_filter)
+            )
         except AssistantError as e:
             history += [{"role": "user", "content": html.escape(question, quote=False)},
                         {"role": "assistant", "content": html.escape(f"出错了：{e}", quote=False)}]
@@ -229,7 +357,29 @@ class PolicyApp:
             {"role": "user", "content": html.escape(question, quote=False)},
             {"role": "assistant", "content": answer_markdown(answer)},
         ]
-        return history, render_citations(answer), ""
+        return history, self.cards(answer), ""
+
+    def turn_cards(
+        self,
+        history: list[dict[str, Any]] | None,
+        index: int,
+        notice_filter: list[str] | None = None,
+        unit_filter: str | None = None,
+    ) -> str:
+        """The card panel of an earlier turn (the message at ``index`` of the history, or the answer to it),
+        heard again with the questions before it, so each answer can be looked at and copied again."""
+        upto = list(history or [])[: index + 1]
+        questions = user_questions(upto)
+        if not questions:
+            return render_citations(None)
+        before = [m for m in upto if m.get("role") == "user"][:-1]
+        try:
+            answer = self.conversation(before, notice_filter, unit_filter).ask(
+                questions[-1], *self._filters(notice_filter, unit_filter)
+            )
+        except AssistantError:
+            return render_citations(None)
+        return self.cards(answer)
 
     def ask_api(self, question: str, notices: list[str] | None = None, unit: str | None = None) -> dict[str, Any]:
         """The API endpoint: the Answer as JSON (see :meth:`~assistant.records.Answer.to_dict`)."""
@@ -243,12 +393,14 @@ class PolicyApp:
                 return n
         return None
 
-    def browse_notice(self, file: str | None) -> str:
-        """The Browse view of one notice."""
+    def browse_notice(self, file: str | None, row: int | None = None) -> str:
+        """The Browse view of one notice; ``row`` (a card's link) is shown opened and marked, and scrolled to."""
         notice = self.notice(file)
         if notice is None:
             return '<div class="empty">选择一份通知，查看它的章节和工作要点。</div>'
-        return notice_html(notice)
+        if row is not None and not 0 <= row < len(notice.items):
+            row = None
+        return notice_html(notice, row, next(self._jumps) if row is not None else 0)
 
     def department(self, name: str | None) -> UnitEntry | None:
         """A unit by its picker label, else the first unit the name matches loosely."""
@@ -260,8 +412,33 @@ class PolicyApp:
         found = self.assistant.directory.find(name)
         return found[0] if found else None
 
-    def department_view(self, name: str | None) -> tuple[str, str | None, str | None]:
-        """A unit's work across the indexed notices.
+    def department_scopes(self) -> list[tuple[str, str]]:
+        """(label, value) for the 部门职责 范围 picker: every notice, each year, each notice."""
+        notices = self.assistant.notices
+        years = Counter(n.doc.year for n in notices if n.doc.year)
+        return [
+            ("全部通知", ALL_NOTICES),
+            *[(f"{y}年（{k} 份通知）", f"year:{y}") for y, k in sorted(years.items(), reverse=True)],
+            *[(notice_label(n), f"file:{n.file}") for n in notices],
+        ]
+
+    def scope_notices(self, scope: str | None) -> tuple[list[Notice] | None, str]:
+        """The notices a 范围 value confines to (None for all) and how the view names it."""
+        kind, _, value = (scope or "").partition(":")
+        notices = self.assistant.notices
+        if kind == "year" and value.isdigit():
+            return [n for n in notices if n.doc.year == int(value)], f"{value}年的通知"
+        if kind == "file":
+            notice = self.notice(value)
+            if notice is not None:
+                return [notice], notice_label(notice)
+        return None, ""
+
+    def department_view(
+        self, name: str | None, scope: str | None = None
+    ) -> tuple[str, str | None, str | None]:
+        """A unit's work across the indexed notices, or confined to a year or a notice (``scope``, a value of
+        :meth:`department_scopes`).
 
         Returns:
             The HTML view, and the paths of its CSV and Excel exports (None when no unit is chosen).
@@ -271,12 +448,17 @@ class PolicyApp:
             msg = "选择一个单位，查看它牵头和参与的全部工作。" if not name else f"没有找到单位“{name}”。"
             return f'<div class="empty">{esc(msg)}</div>', None, None
         directory = self.assistant.directory
+        notices, label = self.scope_notices(scope)
+        if notices is not None:
+            keep = {id(n) for n in notices}
+            points = defaultdict(list, {r: [(n, p) for n, p in pts if id(n) in keep] for r, pts in entry.points.items()})
+            entry = UnitEntry(entry.key, entry.place, list(entry.names), points)
         rows = department_rows(entry, directory)
         folder = Path(tempfile.mkdtemp(dir=self._exports))
         stem = _stem(entry.name) or "unit"
         csv_path = write_csv(rows, DEPARTMENT_HEADERS, folder / f"{stem}-工作清单.csv")
         xlsx_path = write_xlsx(rows, DEPARTMENT_HEADERS, folder / f"{stem}-工作清单.xlsx", entry.name)
-        return department_html(entry, directory), str(csv_path), str(xlsx_path)
+        return department_html(entry, directory, label), str(csv_path), str(xlsx_path)
 
     # ------------------------------------------------------------------ compare two years
     def default_pair(self) -> tuple[str, str] | None:
@@ -419,6 +601,32 @@ class PolicyApp:
     def reload(self) -> None:
         """Open the index folder again with the loaded embedder and swap in a new Assistant."""
         self.assistant = open_assistant(self.index_dir, self.embedder)
+        self.generation += 1
+
+    def index_views(
+        self, browse: str | None = None, unit: str | None = None, scope: str | None = None, added: str | None = None
+    ) -> IndexViews:
+        """What every tab shows of the index as it is now: the header count, 浏览通知 (the added notice, else the
+        one shown, else the first), the pickers' choices, 部门职责 redone for the chosen unit and 范围, and
+        年度对比 on the newest two editions. Choices the user made are kept while they still name something indexed.
+        """
+        notices = self.notice_choices()
+        files = [f for _, f in notices]
+        browse = added if added in files else browse if browse in files else (files[0] if files else None)
+        scopes = self.department_scopes()
+        scope = scope if scope in {v for _, v in scopes} else ALL_NOTICES
+        return IndexViews(
+            summary=self.summary(),
+            notices=notices,
+            browse=browse,
+            browse_html=self.browse_notice(browse),
+            units=self.unit_choices(),
+            scopes=scopes,
+            scope=scope,
+            department=self.department_view(unit, scope),
+            pair=self.default_pair() or (None, None),
+            compare_hint=self.compare_hint(),
+        )
 
 # ---------------------------------------------------------------------------------------- layout
 def build_app(
@@ -427,6 +635,8 @@ def build_app(
     index_dir: str | os.PathLike[str],
     embedder: Embedder | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
+    *,
+    state: PolicyApp | None = None,
 ) -> gr.Blocks:
     """The Gradio Blocks: 问答, 浏览通知, 部门职责, 年度对比, 添加通知.
 
@@ -436,19 +646,22 @@ def build_app(
         index_dir: the index folder to update after an upload.
         embedder: the loaded model (default: the Assistant's).
         max_bytes: the size limit for an upload; None for none.
+        state: an app state to share (the HTTP API's, :func:`web_app`) instead of a new one from the above.
     """
-    state = PolicyApp(assistant, corpus_dir, index_dir, embedder, max_bytes)
+    state = state or PolicyApp(assistant, corpus_dir, index_dir, embedder, max_bytes)
     notices = state.notice_choices()
     with gr.Blocks(title="政策通", analytics_enabled=False) as demo:
         gr.Markdown("# 政策通 · 政策文件问答助手")
         summary = gr.Markdown(state.summary(), elem_id="summary")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("问答", id="chat", elem_id="tab-chat"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
+                        # No copy buttons of the chatbot's own: they copy the raw Markdown without its 出处;
+                        # the card panel's 复制答案（含出处） copies the plain text.
                         chatbot = gr.Chatbot(
                             label="对话", show_label=False, height=520, sanitize_html=True, allow_tags=False, latex_delimiters=[],
-                            elem_id="chatbot", placeholder="问一个关于已索引通知的问题，答案会注明出处。",
+                            elem_id="chatbot", placeholder="问一个关于已索引通知的问题，答案会注明出处。", buttons=[],
                         )
                         with gr.Row():
                             question = gr.Textbox(
@@ -456,7 +669,7 @@ def build_app(
                                 placeholder="输入问题，例如：哪些工作涉及水？分别由谁牵头？",
                             )
                             send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="send")
-                        gr.Markdown("**试试这些问题**（点击即可提问）")
+                        gr.Markdown("**试试这些问题**（点击即可提问；可以接着追问，例如“那市水务局呢？”）")
                         with gr.Row(elem_id="examples"):
                             example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
                         with gr.Accordion("检索范围（可选）", open=False, elem_id="filters"):
@@ -467,22 +680,29 @@ def build_app(
                                 state.unit_choices(), label="只看这个单位承担的工作", value=None,
                                 allow_custom_value=True, elem_id="unit-filter",
                             )
-                        clear = gr.Button("清空对话", size="sm", variant="secondary")
+                        clear = gr.Button("清空对话", size="sm", variant="secondary", elem_id="clear")
                     with gr.Column(scale=2):
-                        cards = gr.HTML(render_citations(None), elem_id="citations")
+                        cards = gr.HTML(state.cards(None), elem_id="citations", js_on_load=PANEL_JS)
             with gr.Tab("浏览通知", id="browse", elem_id="tab-browse"):
                 notice_pick = gr.Dropdown(
                     notices, value=notices[0][1] if notices else None, label="选择通知", elem_id="notice-pick"
                 )
-                notice_view = gr.HTML(state.browse_notice(notices[0][1] if notices else None), elem_id="notice-view")
+                notice_view = gr.HTML(state.browse_notice(notices[0][1] if notices else None), elem_id="notice-view",
+                                      js_on_load=NOTICE_JS)
             with gr.Tab("部门职责", id="department", elem_id="tab-department"):
-                unit_pick = gr.Dropdown(
-                    state.unit_choices(), value=None, label="选择单位", allow_custom_value=True, elem_id="unit-pick"
-                )
+                with gr.Row(equal_height=True):
+                    unit_pick = gr.Dropdown(
+                        state.unit_choices(), value=None, label="选择单位", allow_custom_value=True, scale=3,
+                        elem_id="unit-pick",
+                    )
+                    unit_scope = gr.Dropdown(
+                        state.department_scopes(), value=ALL_NOTICES, label="范围（全部通知、某一年或某份通知）", scale=2,
+                        elem_id="unit-scope",
+                    )
                 with gr.Row():
                     csv_button = gr.DownloadButton("下载 CSV", value=None, interactive=False, elem_id="download-csv")
                     xlsx_button = gr.DownloadButton("下载 Excel", value=None, interactive=False, elem_id="download-xlsx")
-                unit_view = gr.HTML(state.department_view(None)[0], elem_id="unit-view")
+                unit_view = gr.HTML(state.department_view(None)[0], elem_id="unit-view", js_on_load=PANEL_JS)
             with gr.Tab("年度对比", id="compare", elem_id="tab-compare"):
                 pair = state.default_pair() or (None, None)
                 with gr.Row(equal_height=True):
@@ -500,6 +720,7 @@ def build_app(
                 add_button = gr.Button("加入语料库并更新索引", variant="primary", interactive=False, elem_id="add-button")
                 review = gr.HTML('<div class="empty">上传后，这里会显示解析结果。</div>', elem_id="review")
 
+        # ---------------------------------------------------------------- chat
         chat_inputs = [question, chatbot, notice_filter, unit_filter]
         chat_outputs = [chatbot, cards, question]
         for trigger in (send.click, question.submit):
@@ -508,18 +729,42 @@ def build_app(
         for button, text in zip(example_buttons, EXAMPLES, strict=True):
             button.click(functools.partial(state.respond, text), chat_inputs[1:], chat_outputs,
                          api_name=False, concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
-        clear.click(lambda: ([], render_citations(None)), None, [chatbot, cards], api_name=False)
+        clear.click(lambda: ([], state.cards(None)), None, [chatbot, cards], api_name=False)
+        chatbot.clear(lambda: state.cards(None), None, cards, api_name=False)  # the chatbot's own 🗑
         gr.api(state.ask_api, api_name="ask", concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
 
-        notice_pick.change(state.browse_notice, notice_pick, notice_view, api_name=False)
+        def show_turn(history: list[dict[str, Any]], notice_filter: list[str] | None, unit_filter: str | None,
+                      evt: gr.SelectData) -> str:
+            index = evt.index if isinstance(evt.index, int) else evt.index[0]
+            return state.turn_cards(history, index, notice_filter, unit_filter)
 
-        def show_department(name: str | None) -> tuple[str, Any, Any]:
-            view, csv_path, xlsx_path = state.department_view(name)
+        chatbot.select(show_turn, chat_inputs[1:], cards, api_name=False, concurrency_limit=CHAT_CONCURRENCY,
+                       concurrency_id="chat")
+
+        # ---------------------------------------------------------------- browse, and the cards' links to it
+        notice_pick.input(state.browse_notice, notice_pick, notice_view, api_name=False)
+
+        def jump(evt: gr.EventData) -> tuple[Any, Any, Any]:
+            file, row = getattr(evt, "file", None), getattr(evt, "row", None)
+            if not file or state.notice(file) is None:
+                return gr.skip(), gr.skip(), gr.skip()
+            row = int(row) if isinstance(row, (int, float, str)) and str(row).lstrip("-").isdigit() else None
+            return gr.Tabs(selected="browse"), gr.Dropdown(value=file), state.browse_notice(file, row)
+
+        for panel in (cards, unit_view):
+            panel.click(jump, None, [tabs, notice_pick, notice_view], api_name=False)
+
+        # ---------------------------------------------------------------- departments
+        def show_department(name: str | None, scope: str | None) -> tuple[str, Any, Any]:
+            view, csv_path, xlsx_path = state.department_view(name, scope)
             return (view, gr.DownloadButton(value=csv_path, interactive=csv_path is not None),
                     gr.DownloadButton(value=xlsx_path, interactive=xlsx_path is not None))
 
-        unit_pick.change(show_department, unit_pick, [unit_view, csv_button, xlsx_button], api_name=False)
+        department_outputs = [unit_view, csv_button, xlsx_button]
+        unit_pick.change(show_department, [unit_pick, unit_scope], department_outputs, api_name=False)
+        unit_scope.input(show_department, [unit_pick, unit_scope], department_outputs, api_name=False)
 
+        # ---------------------------------------------------------------- compare
         def show_comparison(name_a: str | None, name_b: str | None) -> tuple[str, str, Any, Any]:
             view = state.compare_view(name_a, name_b)
             return (view.summary, view.tables, gr.DownloadButton(value=view.csv, interactive=view.csv is not None),
@@ -528,45 +773,65 @@ def build_app(
         compare_outputs = [compare_summary, compare_tables, compare_csv, compare_xlsx]
         compare_button.click(show_comparison, [compare_a, compare_b], compare_outputs, api_name=False)
 
+        # ---------------------------------------------------------------- every view follows the index
+        shown = gr.State(state.generation)  # the index generation this page shows
+        following = [shown, summary, notice_pick, notice_view, notice_filter, unit_filter, unit_pick, unit_scope,
+                     *department_outputs, compare_a, compare_b, *compare_outputs]
+        choices = [notice_pick, unit_pick, unit_scope]
+
+        def follow_index(browse: str | None, unit: str | None, scope: str | None, added: str | None = None
+                         ) -> tuple[Any, ...]:
+            generation = state.generation
+            views = state.index_views(browse, unit, scope, added)
+            csv_path, xlsx_path = views.department[1:]
+            return (
+                generation,
+                views.summary,
+                gr.Dropdown(choices=views.notices, value=views.browse),
+                views.browse_html,
+                gr.Dropdown(choices=views.notices),
+                gr.Dropdown(choices=views.units),
+                gr.Dropdown(choices=views.units),
+                gr.Dropdown(choices=views.scopes, value=views.scope),
+                views.department[0],
+                gr.DownloadButton(value=csv_path, interactive=csv_path is not None),
+                gr.DownloadButton(value=xlsx_path, interactive=xlsx_path is not None),
+                gr.Dropdown(choices=views.notices, value=views.pair[0]),
+                gr.Dropdown(choices=views.notices, value=views.pair[1]),
+                views.compare_hint, "", gr.DownloadButton(value=None, interactive=False),
+                gr.DownloadButton(value=None, interactive=False),
+            )
+
+        def follow_if_changed(generation: int, browse: str | None, unit: str | None, scope: str | None
+                              ) -> tuple[Any, ...]:
+            if generation == state.generation:
+                return tuple(gr.skip() for _ in following)
+            return follow_index(browse, unit, scope)
+
+        # A page opened or reloaded after an upload shows the index as it is now, not as it was at start-up;
+        # a page left open catches up with a notice added elsewhere (another tab, the HTTP API).
+        demo.load(follow_index, choices, following, api_name=False)
+        gr.Timer(INDEX_CHECK_S).tick(follow_if_changed, [shown, *choices], following, api_name=False,
+                                     show_progress="hidden")
+
+        # ---------------------------------------------------------------- add a notice
         def preview(file: Any) -> tuple[str, Any]:
             view, ok = state.preview_notice(file)
             return view, gr.Button(interactive=ok)
 
-        def add(file: Any) -> tuple[Any, ...]:
+        def add(file: Any, browse: str | None, unit: str | None, scope: str | None) -> tuple[Any, ...]:
+            before = {f for _, f in state.notice_choices()}
             result = state.add_notice(file)
-            choices = state.notice_choices()
-            # After an add, the comparison pickers move to the newest two editions and old results go.
-            pair = state.default_pair() if result.ok else None
-            compare_pickers = (
-                (gr.Dropdown(choices=choices, value=pair[0]), gr.Dropdown(choices=choices, value=pair[1])) if pair
-                else (gr.Dropdown(choices=choices), gr.Dropdown(choices=choices))
-            )
-            cleared = (
-                (state.compare_hint(), "", gr.DownloadButton(value=None, interactive=False),
-                 gr.DownloadButton(value=None, interactive=False)) if result.ok else (gr.skip(),) * 4
-            )
-            return (
-                result.html,
-                gr.Button(interactive=False),
-                None if result.ok else gr.skip(),
-                state.summary(),
-                gr.Dropdown(choices=choices),
-                gr.Dropdown(choices=choices),
-                gr.Dropdown(choices=state.unit_choices()),
-                gr.Dropdown(choices=state.unit_choices()),
-                *compare_pickers,
-                *cleared,
-            )
+            if not result.ok:
+                return (result.html, gr.Button(interactive=False), gr.skip(), *[gr.skip()] * len(following))
+            added = next((f for _, f in state.notice_choices() if f not in before), None)
+            return (result.html, gr.Button(interactive=False), None, *follow_index(browse, unit, scope, added))
 
         upload.upload(preview, upload, [review, add_button], api_name=False)
         upload.clear(lambda: (state.preview_notice(None).html, gr.Button(interactive=False)), None,
                      [review, add_button], api_name=False)
-        add_button.click(
-            add, upload,
-            [review, add_button, upload, summary, notice_pick, notice_filter, unit_pick, unit_filter,
-             compare_a, compare_b, *compare_outputs],
-            api_name=False, concurrency_limit=1,
-        )
+        add_button.click(add, [upload, *choices], [review, add_button, upload, *following],
+                         api_name=False, concurrency_limit=1)
     return demo
 
 
@@ -574,6 +839,24 @@ def theme() -> gr.themes.Base:
     """A plain theme with local CJK fonts only (no web fonts: the app may run offline)."""
     fonts = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "sans-serif"]
     return gr.themes.Default(primary_hue="blue", font=fonts, font_mono=["Noto Sans Mono CJK SC", "monospace"])
+
+
+def web_app(
+    state: PolicyApp,
+    *,
+    host: str = "127.0.0.1",
+    token: str | None = None,
+    cors: Sequence[str] = (),
+) -> FastAPI:
+    """The server :func:`serve` runs: the HTTP API (:func:`assistant.server.create_api`) under ``/v1``,
+    ``/docs`` and ``/openapi.json``, with the Gradio app mounted at ``/``, both over one ``state``, so a
+    notice added through either is seen by both."""
+    from assistant.server import create_api
+
+    demo = build_app(state.assistant, state.corpus_dir, state.index_dir, state.embedder, state.max_bytes, state=state)
+    demo.queue(default_concurrency_limit=1)
+    api = create_api(state, token=token, host=host, cors=cors)
+    return gr.mount_gradio_app(api, demo, path="/", theme=theme(), css=CSS, footer_links=["api"], show_error=True)
 
 
 def serve(
@@ -584,8 +867,11 @@ def serve(
     port: int | None = None,
     model: str | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
+    token: str | None = None,
+    cors: Sequence[str] = (),
 ) -> None:
-    """Build or update the index over ``corpus_dir`` (printing progress and warnings), then run the app.
+    """Build or update the index over ``corpus_dir`` (printing progress and warnings), then run the
+    server: the app at ``/`` and the HTTP API under ``/v1`` (:func:`web_app`), until Ctrl-C.
 
     A damaged index folder is built again; files too large, unreadable or repeated are skipped,
     each named once in a warning line.
@@ -593,14 +879,19 @@ def serve(
     Args:
         corpus_dir: the folder of notices.
         index_dir: the index folder, created or updated incrementally.
-        host: the address to listen on.
+        host: the address to listen on (localhost unless told otherwise).
         port: the port; None for ``GRADIO_SERVER_PORT`` or 7860.
         model: the embedding model (None for the packaged default).
         max_bytes: the size limit for one notice, in the corpus and on upload (``--max-file-mb``).
+        token: the API's bearer token; None for none (see :mod:`assistant.server` for when it is needed).
+        cors: origins a browser may call the API from; none by default.
 
     Raises:
         AssistantError: the corpus, the index or the model cannot be used; the message says what to do.
     """
+    import uvicorn
+
+    from assistant.api_guards import is_local
     from assistant.embed import load_embedder
     from assistant.index import build_index
 
@@ -612,7 +903,13 @@ def serve(
     report = build_index(corpus_dir, index_dir, embedder, progress=True, on_progress=say, max_bytes=max_bytes)
     for path, message in report.warnings:
         say(f"warning: {path}: {message}")
-    demo = build_app(open_assistant(index_dir, embedder), corpus_dir, index_dir, embedder, max_bytes)
-    demo.queue(default_concurrency_limit=1)
-    demo.launch(server_name=host, server_port=port, theme=theme(), css=CSS, footer_links=["api"],
-                show_error=True, quiet=False)
+    state = PolicyApp(open_assistant(index_dir, embedder), corpus_dir, index_dir, embedder, max_bytes)
+    app = web_app(state, host=host, token=token, cors=cors)
+    port = port or int(os.environ.get("GRADIO_SERVER_PORT") or 7860)
+    url = f"http://{'localhost' if host in ('0.0.0.0', '::', '') else host}:{port}"
+    print(f"政策通 at {url}/ (the app), {url}/v1 (the API), {url}/docs (its documentation); Ctrl-C stops it",
+          file=sys.stderr, flush=True)
+    if not is_local(host) and not token:
+        print(f"warning: listening on {host} with no token: anyone who can reach it can ask and add notices; "
+              "set --token or ASSISTANT_TOKEN", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -24,6 +24,8 @@ from conftest import ROOT, SEED
 from test_compare import second_edition
 from test_ui import EDITION_2020, EVIL, WATER, make_docx
 
+from assistant.ui import INDEX_CHECK_S
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -110,6 +112,7 @@ def page(server: tuple[str, Path], browser):
     """One page for the module, with every JavaScript dialog recorded (none may fire)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server[0])  # to read back 复制答案
     pg = context.new_page()
     pg.on("dialog", lambda d: (DIALOGS.append(d.message), d.dismiss()))
     pg.set_default_timeout(30_000)
@@ -145,6 +148,27 @@ def pick(page, dropdown: str, option: str) -> None:
     page.get_by_role("listbox").wait_for(state="detached")
 
 
+def has_option(page, dropdown: str, text: str) -> bool:
+    """Whether a Gradio dropdown offers an option whose label contains ``text`` (typed in as a filter, then left)."""
+    box = page.locator(f"{dropdown} input")
+    box.click()
+    box.fill(text)
+    page.wait_for_timeout(300)
+    found = page.get_by_role("option", name=re.compile(re.escape(text))).count() > 0
+    box.fill("")
+    page.keyboard.press("Escape")
+    page.locator(f"{dropdown} input").blur()
+    return found
+
+
+def in_view(page, selector: str) -> bool:
+    """Whether the element is visible inside the window (scrolled to)."""
+    return page.evaluate(
+        "s => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }", selector
+    )
+
+
 def test_chat_answers_who_leads_the_water_work_with_citation_cards(page) -> None:
     from playwright.sync_api import expect
 
@@ -158,9 +182,65 @@ def test_chat_answers_who_leads_the_water_work_with_citation_cards(page) -> None
     expect(card).to_contain_text("第13项")
     expect(card).to_contain_text("东政办〔2019〕138号")
     expect(card).to_contain_text("市水务局")
+    expect(page.locator("#cite-count")).to_have_text(re.compile(r"引用 \d+ 项"))
     card.scroll_into_view_if_needed()  # inside the cards panel
     page.locator("#chatbot [data-testid='user']").last.scroll_into_view_if_needed()  # the question, then the answer
     shot(page, "chat")
+
+
+def test_copy_gives_the_answer_as_plain_text_with_its_citations(page) -> None:
+    """After the water question: 复制答案（含出处） puts the answer and every 出处 on the clipboard, as plain text."""
+    from playwright.sync_api import expect
+
+    page.click("#citations button.copy-answer")
+    expect(page.locator("#citations button.copy-answer")).to_have_text("已复制")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    answer, sources = copied.split("\n\n出处：\n")
+    assert "市水务局" in answer and "**" not in copied and "&lt;" not in copied
+    assert re.search(r"^\[\d+\] 东政办〔2019〕138号（2019年）《.+》 第13项 持续完善水利基础设施建设$", sources, re.M)
+    assert re.search(r"^    牵头单位：市水务局；责任单位：", sources, re.M) and "原文：“" in sources
+    cards = page.locator("#citations .cite-card:not(.related)").count()
+    assert len(re.findall(r"^\[\d+\] ", sources, re.M)) == cards
+
+
+def test_a_card_links_to_its_row_in_browse(page) -> None:
+    """The card of 第13项 opens 浏览通知 on the seed notice, with row 13 opened, marked and scrolled to."""
+    from playwright.sync_api import expect
+
+    page.locator('#citations .cite-card[data-item="13"] a.cite-link').click()
+    expect(page.locator("#notice-view")).to_be_visible()
+    expect(page.locator("#notice-pick input")).to_have_value(re.compile("东政办〔2019〕138号"))
+    row = page.locator("#notice-view tr.point-row.target")
+    expect(row).to_have_count(1)
+    expect(row).to_have_attribute("data-item", "13")
+    expect(row.locator(".point-text")).to_be_visible()
+    page.wait_for_function("() => { const r = document.querySelector('#notice-view tr.point-row.target')"
+                           ".getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }")
+    assert in_view(page, "#notice-view tr.point-row.target")
+    shot(page, "card-link-row13", top=False)
+    page.get_by_role("tab", name="问答").click()
+
+
+def test_a_follow_up_is_read_against_the_earlier_turns(page) -> None:
+    """The chat sends its history: "那市水务局呢？" after the forestry bureau's tasks lists the water bureau's."""
+    from playwright.sync_api import expect
+
+    page.click("#clear")
+    expect(page.locator(BOT)).to_have_count(0)
+    ask(page, "市林草局牵头哪些任务？")
+    expect(page.locator("#cite-count")).to_have_text("引用 6 项", timeout=ANSWER_TIMEOUT)
+    ask(page, "那市水务局呢？")
+    expect(page.locator("#citations .cards-q")).to_contain_text("那市水务局呢", timeout=ANSWER_TIMEOUT)
+    reply = last_reply(page)
+    assert "市水务局" in reply and "市林草局" not in reply
+    expect(page.locator('#citations .cite-card[data-item="54"]')).to_have_count(1)
+    page.locator(BOT).first.click()  # an earlier answer shows its own cards again, to look at or copy
+    expect(page.locator("#citations .cards-q")).to_contain_text("市林草局牵头哪些任务", timeout=ANSWER_TIMEOUT)
+    expect(page.locator("#cite-count")).to_have_text("引用 6 项")
+    shot(page, "chat-follow-up")
+    page.click("#clear")  # 清空对话: a new conversation, and the panel empties
+    expect(page.locator(BOT)).to_have_count(0)
+    expect(page.locator("#citations .cite-card")).to_have_count(0)
 
 
 def test_clicking_an_example_asks_it(page) -> None:
@@ -224,6 +304,11 @@ def test_department_view_of_the_forestry_bureau_with_downloads(page, tmp_path: P
     expect(page.locator("#department-name")).to_have_text("市林草局")
     expect(page.locator('#unit-view tr.point-row[data-role="牵头"]')).to_have_count(6)
     expect(page.locator('#unit-view .count-box[data-role="牵头"]')).to_contain_text("6")
+    pick(page, "#unit-scope", "^2019年")
+    expect(page.locator("#department-scope")).to_contain_text("2019年")
+    expect(page.locator('#unit-view tr.point-row[data-role="牵头"]')).to_have_count(6)
+    pick(page, "#unit-scope", "^全部通知")
+    expect(page.locator("#department-scope")).to_have_count(0)
     shot(page, "department")
     with page.expect_download() as download:
         page.click("#download-xlsx")
@@ -251,6 +336,12 @@ def test_upload_a_docx_notice_then_find_it_in_browse(page, server, tmp_path: Pat
     assert sorted(p.name for p in corpus.iterdir()) == sorted([SEED.name, "evil.txt"])
     page.locator("#upload .icon-button-wrapper button").first.click()  # clear the upload
 
+    other = page.context.new_page()  # another tab, open before the upload
+    other.set_default_timeout(30_000)
+    other.goto(page.url)
+    other.wait_for_selector("#question textarea")
+    expect(other.locator("#summary")).to_contain_text("2 份通知")
+
     page.set_input_files("#upload input[type=file]", str(make_docx(tmp_path / "jieshui.docx")))
     expect(page.locator("#review")).to_contain_text("试政办〔2024〕12号")
     expect(page.locator("#review")).to_contain_text("市城市节水办")
@@ -260,12 +351,50 @@ def test_upload_a_docx_notice_then_find_it_in_browse(page, server, tmp_path: Pat
     expect(page.locator("#summary")).to_contain_text("3 份通知")
     assert (corpus / "jieshui.docx").is_file()
     shot(page, "add-done")
+    check_every_tab_shows_the_added_notice(page)
 
-    page.get_by_role("tab", name="浏览通知").click()
-    pick(page, "#notice-pick", "试政办")
+    # The other tab catches up by itself, and after a reload shows it too: no restart anywhere.
+    for reloaded in (False, True):
+        if reloaded:
+            other.reload()
+            other.wait_for_selector("#question textarea")
+        expect(other.locator("#summary")).to_contain_text("3 份通知", timeout=(INDEX_CHECK_S + 20) * 1000)
+        other.get_by_role("tab", name="部门职责").click()
+        assert has_option(other, "#unit-pick", "市城市节水办") and has_option(other, "#unit-scope", "2024年")
+        other.get_by_role("tab", name="浏览通知").click()
+        pick(other, "#notice-pick", "试政办")
+        expect(other.locator("#notice-view tr.point-row")).to_have_count(3)
+    other.close()
+
+
+def check_every_tab_shows_the_added_notice(page) -> None:
+    """After 试政办〔2024〕12号 went in: every tab knows it, with no restart and no reload."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="浏览通知").click()  # opened on the new notice
+    expect(page.locator("#notice-pick input")).to_have_value(re.compile("试政办〔2024〕12号"))
     expect(page.locator("#notice-view #task-count")).to_contain_text("3 项编号任务")
     expect(page.locator("#notice-view tr.point-row")).to_have_count(3)
     shot(page, "browse-added")
+    page.get_by_role("tab", name="部门职责").click()
+    expect(page.locator("#department-name")).to_have_text("市林草局")  # the chosen unit's view, redone
+    assert has_option(page, "#unit-pick", "市城市节水办")
+    assert has_option(page, "#unit-scope", "2024年") and has_option(page, "#unit-scope", "试政办〔2024〕12号")
+    pick(page, "#unit-pick", "^市城市节水办")
+    expect(page.locator('#unit-view tr.point-row[data-role="牵头"]')).to_have_count(2)
+    pick(page, "#unit-scope", "试政办〔2024〕12号")
+    expect(page.locator("#department-scope")).to_contain_text("试政办〔2024〕12号")
+    expect(page.locator('#unit-view tr.point-row[data-role="牵头"]')).to_have_count(2)
+    shot(page, "department-added")
+    pick(page, "#unit-scope", "^全部通知")
+    page.get_by_role("tab", name="年度对比").click()
+    assert has_option(page, "#compare-a", "试政办〔2024〕12号") and has_option(page, "#compare-b", "试政办〔2024〕12号")
+    page.get_by_role("tab", name="问答").click()
+    page.locator("#filters").get_by_text("检索范围（可选）").click()
+    assert has_option(page, "#notice-filter", "试政办〔2024〕12号")
+    assert has_option(page, "#unit-filter", "市城市节水办")
+    ask(page, "再生水利用率要达到多少？")
+    expect(page.locator("#citations .cite-card").first).to_contain_text("试政办〔2024〕12号", timeout=ANSWER_TIMEOUT)
 
 
 def test_eight_questions_at_once_through_the_api(server) -> None:

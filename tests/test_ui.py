@@ -6,6 +6,8 @@ The 年度对比 tests use a second index: the seed and its constructed 2020 edi
 from __future__ import annotations
 
 import csv
+import html
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -20,6 +22,7 @@ from assistant.records import Answer, Citation
 from assistant.render import (
     COMPARE_HEADERS,
     answer_markdown,
+    answer_text,
     compare_summary_html,
     compare_tables_html,
     department_rows,
@@ -27,10 +30,11 @@ from assistant.render import (
     mark_values,
     notice_html,
     notice_table,
+    plain_text,
     render_citations,
     review_html,
 )
-from assistant.ui import EXAMPLES, PolicyApp, build_app, open_assistant
+from assistant.ui import ALL_NOTICES, EXAMPLES, PolicyApp, build_app, open_assistant, user_questions
 
 WATER = "哪些工作涉及水？分别由谁牵头？"
 #: The constructed second edition's file name (东政办〔2020〕96号, made from the seed by test_compare.second_edition).
@@ -171,6 +175,116 @@ def test_filters_confine_the_answer(app: PolicyApp) -> None:
     assert not other.found
 
 
+def _copy_text(cards: str) -> str:
+    """The plain text the card panel's 复制答案 button copies (the hidden textarea, unescaped as a browser reads it)."""
+    m = re.search(r'<textarea class="copy-text" hidden readonly>(.*?)</textarea>', cards, re.S)
+    assert m, cards[:300]
+    return html.unescape(m.group(1))
+
+
+def _items(cards: str) -> list[str]:
+    """The 第N项 labels of the cited cards, in order (related cards left out)."""
+    return re.findall(r'<div class="cite-card" id="cite-\d+" data-item="([^"]*)"', cards)
+
+
+def test_a_follow_up_in_the_chat_is_read_against_earlier_turns(app: PolicyApp) -> None:
+    history, cards, _ = app.respond("第37项是什么内容", [], [], None)
+    assert _items(cards) == ["37"]
+    history, cards, _ = app.respond("那它的责任单位呢？", history, [], None)
+    reply = history[-1]["content"]
+    assert "第37项" in reply and "各县区人民政府" in reply and _items(cards) == ["37"]
+    history, cards, _ = app.respond("市林草局牵头哪些任务？", history, [], None)
+    assert sorted(map(int, _items(cards))) == [8, 10, 11, 12, 29, 57]
+    history, cards, _ = app.respond("那市水务局呢？", history, [], None)
+    assert "市水务局" in history[-1]["content"] and len(history) == 8
+    assert {"13", "54"} <= set(_items(cards)) and "市林草局" not in history[-1]["content"]
+    assert all("市水务局" in c for c in re.findall(r'<div class="cite-units">(.*?)</div>', cards))
+    # The history as the API and a reloaded page send it (text parts), and with a question that needs escaping.
+    parts = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in history[:2]]
+    again, cards, _ = app.respond("那它的责任单位呢？", parts, [], None)
+    assert "各县区人民政府" in again[-1]["content"] and _items(cards) == ["37"]
+    assert user_questions([{"role": "user", "content": html.escape("第1项<b>呢", quote=False)}]) == ["第1项<b>呢"]
+
+
+def test_a_cleared_chat_starts_a_new_conversation(app: PolicyApp) -> None:
+    history, _, _ = app.respond("市林草局牵头哪些任务？", [], [], None)
+    followed, _, _ = app.respond("那市水务局呢？", history, [], None)
+    fresh, cards, _ = app.respond("那市水务局呢？", [], [], None)  # 清空对话 sends an empty history
+    assert len(fresh) == 2
+    assert fresh[-1]["content"] != followed[-1]["content"]  # not read against the forestry question
+
+
+def test_an_earlier_turn_shows_its_own_cards_again(app: PolicyApp) -> None:
+    history, _, _ = app.respond("第37项是什么内容", [], [], None)
+    history, latest, _ = app.respond("市林草局牵头哪些任务？", history, [], None)
+    first = app.turn_cards(history, 1)  # the first answer, selected in the chat
+    assert "问：第37项是什么内容" in first and _items(first) == ["37"] and "引用 1 项" in first
+    assert app.turn_cards(history, 3) == latest
+    assert "提问后" in app.turn_cards([], 0)
+
+
+def test_the_card_panel_counts_what_the_answer_cites_and_sets_related_hits_apart(app: PolicyApp) -> None:
+    notice = app.assistant.notices[0]
+    points = {p.item: p for p in notice.items}
+
+    def cite(item: str) -> Citation:
+        return Citation(notice.doc, points[item], points[item].title, 1.0, notice.file)
+
+    answer = Answer("q", "第13项 [1]，第54项 [2]", True, [cite("13"), cite("54")], related=[cite("54"), cite("26")])
+    cards = render_citations(answer)
+    assert '<span class="cards-title" id="cite-count">引用 2 项</span>' in cards
+    cited, related = cards.split('<div class="related-block">')
+    assert _items(cited) == ["13", "54"] and "[1]" in cited and "[2]" in cited
+    assert '相关但未引用的工作要点（1）' in related and 'class="cite-card related" id="related-1" data-item="26"' in related
+    assert "[3]" not in related and 'data-item="54"' not in related  # a cited point is not repeated as related
+    refused = app.respond("火星探测计划是什么？", [], [], None)[1]
+    assert "没有直接回答" in refused and "并非答案" in refused and "相关但未引用的工作要点" in refused
+    assert "引用 " not in refused
+
+
+def test_each_card_links_to_its_row_in_browse(app: PolicyApp) -> None:
+    _, cards, _ = app.respond("第13项由谁牵头？", [], [], None)
+    notice = app.assistant.notices[0]
+    row = next(i for i, p in enumerate(notice.items) if p.item == "13")
+    link = f'<a class="cite-link" href="#point-{row}" data-file="{notice.file}" data-row="{row}">'
+    assert link in cards
+    view = app.browse_notice(notice.file, row)
+    assert view.count('class="point-row target"') == 1
+    assert f'<tr class="point-row target" id="point-{row}" data-item="13"><td class="num">13</td><td><details open>' in view
+    assert len(set(re.findall(r'id="(point-\d+)"', view))) == len(notice.items)  # one anchor per row
+    assert 'data-jump="' in view and view != app.browse_notice(notice.file, row)  # a second jump scrolls again
+    assert 'class="point-row target"' not in app.browse_notice(notice.file, 10_000)
+    department = app.department_view("市水务局")[0]
+    assert f'href="#point-{row}" data-file="{notice.file}" data-row="{row}"' in department  # its rows link too
+
+
+def test_copying_an_answer_gives_plain_text_with_its_citations(app: PolicyApp) -> None:
+    answer = app.ask(WATER)
+    text = answer_text(answer)
+    answer_part, sources = text.split("\n\n出处：\n")
+    assert "**" not in text and "<" not in text and "&" not in text
+    assert "市水务局" in answer_part and "[1]" in answer_part
+    lines = sources.split("\n")
+    assert len([line for line in lines if line.startswith("[")]) == len(answer.citations)
+    assert lines[0].startswith("[1] 东政办〔2019〕138号（2019年）《") and " 第8项 " in lines[0]
+    i13 = next(i for i, line in enumerate(lines) if "第13项 持续完善水利基础设施建设" in line)
+    assert lines[i13 + 1].strip().startswith("牵头单位：市水务局；责任单位：")
+    assert lines[i13 + 2].strip().startswith("原文：“")
+    history, cards, _ = app.respond(WATER, [], [], None)
+    assert _copy_text(cards) == text  # what the button copies
+
+
+def test_the_copied_text_keeps_document_text_as_written(evil_notice) -> None:
+    point = evil_notice.items[0]
+    answer = Answer("q", f"第1项 **{point.title}** [1]", True,
+                    [Citation(evil_notice.doc, point, point.text.split("。")[0], 1.0, "evil.txt")])
+    text = answer_text(answer)
+    assert "<script>alert(1)</script>" in text and "**" not in text and "牵头单位：市网信办<b>加粗" in text
+    cards = render_citations(answer)
+    assert "<script" not in cards and "<b>加粗" not in cards and _copy_text(cards) == text
+    assert plain_text("**6** 项：\n- 于____前 [2019] [1]") == "6 项：\n- 于____前 [2019] [1]"
+
+
 def test_empty_question_changes_nothing(app: PolicyApp) -> None:
     history = [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]
     assert app.respond("   ", history, [], None)[0] == history
@@ -203,6 +317,31 @@ def test_department_view_lists_the_six_lead_tasks_of_the_forestry_bureau(app: Po
     sheet = load_workbook(xlsx_path).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][0] == "角色" and len(values) == len(rows)
+
+
+def test_department_view_confined_to_a_notice_or_a_year(editions_app: PolicyApp) -> None:
+    scopes = dict((v, k) for k, v in editions_app.department_scopes())
+    assert scopes[ALL_NOTICES] == "全部通知" and {"year:2019", "year:2020", f"file:{SEED.name}", f"file:{EDITION_2020}"} <= set(scopes)
+
+    def shown(view: str) -> list[str]:
+        return re.findall(r'data-role="牵头" data-item="([^"]*)"', view)
+
+    def printed(file: str) -> list[str]:
+        return [p.item for p in editions_app.notice(file).items if "市林草局" in p.lead]
+
+    everything = shown(editions_app.department_view("市林草局")[0])
+    for scope, file in [(f"file:{EDITION_2020}", EDITION_2020), ("year:2019", SEED.name), (f"file:{SEED.name}", SEED.name)]:
+        view, csv_path, _ = editions_app.department_view("市林草局", scope)
+        assert sorted(shown(view)) == sorted(printed(file)), scope
+        assert 'id="department-scope">范围：' in view and "涉及通知 <b>1</b> 份" in view
+        with open(csv_path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))[1:]
+        assert {r[2] for r in rows} == {editions_app.notice(file).doc.number}
+    assert "57" in printed(SEED.name) and "57" not in shown(editions_app.department_view("市林草局", "year:2020")[0])
+    assert sorted(everything) == sorted(printed(SEED.name) + printed(EDITION_2020))
+    none = editions_app.department_view("市林草局", "year:2018")[0]
+    assert shown(none) == [] and "市林草局在2018年的通知中没有承担工作" in none
+    assert shown(editions_app.department_view("市林草局", "bogus")[0]) == everything  # not a choice: every notice
 
 
 def test_department_picker_labels_and_unknown_names(app: PolicyApp) -> None:
@@ -325,6 +464,26 @@ def test_add_a_docx_notice_updates_browse_and_chat(writable_app: PolicyApp, tmp_
     assert "已在语料库中" in again.html and len(list(writable_app.corpus_dir.iterdir())) == 2
 
 
+def test_every_view_follows_an_added_notice(writable_app: PolicyApp, tmp_path: Path) -> None:
+    before = writable_app.index_views(SEED.name, "市林草局", ALL_NOTICES)
+    assert "**1** 份通知" in before.summary and before.pair == (None, None) and writable_app.generation == 0
+    assert writable_app.add_notice(make_docx(tmp_path / "jieshui.docx")).ok
+    assert writable_app.generation == 1  # an open page sees it changed and refreshes (build_app's timer)
+    views = writable_app.index_views(SEED.name, "市林草局", "year:2019", added="jieshui.docx")
+    assert "**2** 份通知" in views.summary
+    assert "jieshui.docx" in [f for _, f in views.notices]  # 浏览通知, the chat's filter, 年度对比
+    assert views.browse == "jieshui.docx" and views.browse_html.count('class="point-row"') == 3
+    assert "市城市节水办" in [label for _, label in views.units]  # 部门职责 and the chat's unit filter
+    assert {"year:2024", "file:jieshui.docx"} <= {v for _, v in views.scopes} and views.scope == "year:2019"
+    assert '<h3 id="department-name">市林草局</h3>' in views.department[0] and views.department[1]
+    water = writable_app.department_view("市城市节水办", "file:jieshui.docx")[0]
+    assert water.count('data-role="牵头"') == 3  # the box and two rows
+    kept = writable_app.index_views("jieshui.docx", None, "no-such-scope")
+    assert kept.browse == "jieshui.docx" and kept.scope == ALL_NOTICES and kept.department[1] is None
+    answer = writable_app.ask("再生水利用率要达到多少？", ["jieshui.docx"], None)
+    assert answer.found and answer.citations[0].doc.number == "试政办〔2024〕12号"
+
+
 def test_an_unreadable_upload_changes_nothing(writable_app: PolicyApp, tmp_path: Path) -> None:
     manifest = (writable_app.index_dir / "manifest.json").read_bytes()
     for name, data in [("broken.pdf", b"%PDF-1.4 not really"), ("notes.xyz", b"hello"), ("empty.txt", b"")]:
@@ -400,10 +559,14 @@ def test_build_app_wires_the_five_screens(app: PolicyApp) -> None:
     assert {"问答", "浏览通知", "部门职责", "年度对比", "添加通知"} <= labels
     api = {d.api_name for d in demo.fns.values()}
     assert {"respond", "ask"} <= api
+    chatbot = next(b for b in demo.blocks.values() if isinstance(b, gr.Chatbot))
+    assert list(chatbot.buttons) == []  # its own copy would give Markdown without 出处; the panel's button copies
+    assert any(isinstance(b, gr.Timer) for b in demo.blocks.values())  # pages left open follow the index
 
 
 def test_app_py_passes_its_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    monkeypatch.delenv("ASSISTANT_TOKEN", raising=False)
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("app_main", ROOT / "app.py")
@@ -412,5 +575,6 @@ def test_app_py_passes_its_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = {}
     monkeypatch.setattr("assistant.ui.serve", lambda corpus, index, **kw: seen.update(corpus=corpus, index=index, **kw))
     assert app_module.main(["--port", "8123", "--corpus", "c", "--index", "i"]) == 0
-    assert seen == {"corpus": "c", "index": "i", "host": "127.0.0.1", "port": 8123, "model": None, "max_bytes": 5 * 2**20}
+    assert seen == {"corpus": "c", "index": "i", "host": "127.0.0.1", "port": 8123, "model": None, "max_bytes": 5 * 2**20,
+                    "token": None, "cors": []}
     assert app_module.main(["--max-file-mb", "0.5"]) == 0 and seen["max_bytes"] == 2**19
