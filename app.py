@@ -1,6 +1,9 @@
-"""Start 政策通: build or update the index over the corpus, then serve the app.
+"""Start 政策通: build or update the index over the corpus, then serve the app and its HTTP API.
+
+The same server as ``assistant serve``: the app at ``/``, the API under ``/v1``, its docs at ``/docs``.
 
     python app.py                      # corpus/ and index/, http://127.0.0.1:7860
+    python app.py --token SECRET       # or ASSISTANT_TOKEN=SECRET: the token the API asks for
     python app.py --port 8000          # or GRADIO_SERVER_PORT=8000
     python app.py --max-file-mb 20     # accept notices up to 20 MB (default 5)
 """
@@ -12,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from assistant.cli import megabytes_to_bytes, positive_megabytes
+from assistant.cli import megabytes_to_bytes, positive_megabytes, serve_args
 from assistant.parse.readers import MAX_FILE_MB
 
 
@@ -27,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="embedding model (default: the packaged multilingual-e5-small)")
     parser.add_argument("--max-file-mb", type=positive_megabytes, default=MAX_FILE_MB, metavar="MB",
                         help=f"skip a corpus file or refuse an upload above this size (default: {MAX_FILE_MB})")
+    serve_args(parser)
     args = parser.parse_args(argv)
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -35,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model,
-              max_bytes=megabytes_to_bytes(args.max_file_mb))
+              max_bytes=megabytes_to_bytes(args.max_file_mb),
+              token=args.token or os.environ.get("ASSISTANT_TOKEN") or None, cors=args.cors)
     except AssistantError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from assistant.errors import AssistantError
+from assistant.parse.readers import MAX_FILE_MB
 
 DEFAULT_INDEX = "index"
 DEFAULT_CORPUS = "corpus"
@@ -40,13 +41,14 @@ def cmd_build(args: argparse.Namespace) -> None:
     from assistant.index import build_index
 
     embedder = load_embedder(args.model, progress=not args.quiet)
-    report = build_index(args.corpus, args.index, embedder, force=args.force, progress=not args.quiet)
+    report = build_index(args.corpus, args.index, embedder, force=args.force, progress=not args.quiet,
+                         max_bytes=megabytes_to_bytes(args.max_file_mb))
     if args.json:
         _print_json(report.__dict__)
     else:
         print(report.summary())
-        for path, reason in report.skipped:
-            print(f"skipped {path}: {reason}", file=sys.stderr)
+    for path, message in report.warnings:  # printed here once; the build itself only logs them
+        print(f"warning: {path}: {message}", file=sys.stderr)
 
 
 def cmd_search(args: argparse.Namespace) -> None:
@@ -79,8 +81,8 @@ def cmd_eval_search(args: argparse.Namespace) -> None:
                 searcher.title_weight, searcher.bm25_weight = title_w, bm25_w
             searcher._encode.cache_clear()  # time each mode with its own query encodings
 
-            def rank(q: str, mode: str = mode) -> list[tuple[str, str]]:
-                return [(h.doc.number, h.point.item) for h in searcher.search(q, k=10, mode=mode)]
+            def rank(q: str, mode: str = mode) -> list:
+                return searcher.search(q, k=10, mode=mode)
 
             name = mode if title_w is None or not args.sweep else f"t{title_w:g}b{bm25_w:g}"
             results.append(eval_search(questions, rank, name))
@@ -98,44 +100,120 @@ def cmd_compare(args: argparse.Namespace) -> None:
         print(comparison.memo())
 
 
+def _print_answer(answer: object, explain: bool = False) -> None:
+    """An answer as text: the answer, then each citation with its notice, task, lead unit and quote."""
+    print(answer.answer)  # type: ignore[attr-defined]
+    for i, c in enumerate(answer.citations, 1):  # type: ignore[attr-defined]
+        units = f"  牵头单位: {'、'.join(c.point.lead)}" if c.point.lead else ""
+        print(f"[{i}] {c.doc.number or c.doc.title} {c.point.ref} {c.point.title}{units}\n    “{c.quote}”")
+    if explain and answer.explain:  # type: ignore[attr-defined]
+        print("\n--- how it was read")
+        print(json.dumps(answer.explain, ensure_ascii=False, indent=1))  # type: ignore[attr-defined]
+
+
+def _safe(text: str) -> str:
+    """A line as the terminal gave it, with undecodable bytes (lone surrogates) made visible, not fatal."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def cmd_ask(args: argparse.Namespace) -> None:
     from assistant.answer import Assistant
 
     assistant = Assistant(args.index, model=args.model)
     if args.jsonl:
-        with open(args.jsonl, encoding="utf-8") as f:
+        with open(args.jsonl, encoding="utf-8", errors="surrogateescape") as f:
             for line in f:
                 if not line.strip():
                     continue
-                item = json.loads(line) if line.lstrip().startswith("{") else {"q": line.strip()}
-                print(json.dumps(assistant.ask(item.get("q") or item.get("question", "")).to_dict(), ensure_ascii=False))
+                try:
+                    item = json.loads(line) if line.lstrip().startswith("{") else {"q": line.strip()}
+                except json.JSONDecodeError:
+                    item = {"q": line.strip()}
+                answer = assistant.ask(_safe(item.get("q") or item.get("question") or ""), explain=args.explain)
+                print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
     if args.question is None:
         raise AssistantError("give a question, or --jsonl FILE with one question a line")
-    answer = assistant.ask(args.question)
+    answer = assistant.ask(_safe(args.question), explain=args.explain)
     if args.json:
         _print_json(answer.to_dict())
         return
-    print(answer.answer)
-    for i, c in enumerate(answer.citations, 1):
-        units = f"  牵头单位: {'、'.join(c.point.lead)}" if c.point.lead else ""
-        print(f"[{i}] {c.doc.number or c.doc.title} {c.point.ref} {c.point.title}{units}\n    “{c.quote}”")
+    _print_answer(answer, args.explain)
+
+
+def cmd_chat(args: argparse.Namespace) -> None:
+    """One conversation from standard input: a question a line, an empty line starts a new conversation."""
+    from assistant.answer import Assistant
+
+    assistant = Assistant(args.index, model=args.model)
+    conversation = assistant.conversation()
+    interactive = sys.stdin.isatty() and not args.json
+    if interactive:
+        print("政策通: one question a line; an empty line starts a new conversation; Ctrl-D ends.", file=sys.stderr)
+    for raw in sys.stdin:
+        line = _safe(raw.rstrip("\n"))
+        if not line.strip():
+            conversation.reset()
+            continue
+        answer = conversation.ask(line, explain=args.explain)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            _print_answer(answer, args.explain)
+            print(flush=True)
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
     from assistant.answer import Assistant
-    from assistant.evaluate import eval_answers, format_answer_table, read_questions
+    from assistant.evaluate import answer_json, eval_answers, format_answer_table, read_questions
 
     assistant = Assistant(args.index, model=args.model)
     assistant.ask("预热目标是多少")  # load jieba's dictionaries and the model's kernels before timing
-    result = eval_answers(read_questions(args.file), assistant.ask)
+    result = eval_answers(read_questions(args.file), assistant.ask, assistant.conversation)
     if args.json:
-        _print_json(result)
+        _print_json(answer_json(result) | ({"failures": result["failures"]} if args.failures else {}))
         return
     print(format_answer_table(result))
     if args.failures:
         for f in result["failures"]:
             print(json.dumps(f, ensure_ascii=False))
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    """Build or update the index, then serve the app at / and the HTTP API under /v1 (as ``python app.py``)."""
+    import os
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from assistant.ui import serve
+
+    serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model,
+          max_bytes=megabytes_to_bytes(args.max_file_mb), token=args.token or os.environ.get("ASSISTANT_TOKEN") or None,
+          cors=args.cors)
+
+
+def serve_args(p: argparse.ArgumentParser) -> None:
+    """The server's options, shared by ``assistant serve`` and ``python app.py``."""
+    p.add_argument("--token", default=None,
+                   help="bearer token for the API (default: $ASSISTANT_TOKEN): adding a notice always needs it, "
+                        "and every request does when --host is beyond localhost")
+    p.add_argument("--cors", action="append", default=[], metavar="ORIGIN",
+                   help="let a web page from ORIGIN call the API (repeatable; default: none)")
+
+
+def positive_megabytes(text: str) -> float:
+    """An argparse type: a size in MB above zero (``--max-file-mb``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in MB above 0, e.g. 5 or 0.5")
+    return value
+
+
+def megabytes_to_bytes(mb: float) -> int:
+    """MB (2**20 bytes, as ``--max-file-mb`` counts them) → bytes."""
+    return int(mb * 2**20)
 
 
 def _question(text: str) -> str:
@@ -163,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", default=DEFAULT_CORPUS, help="folder of notices, read recursively (default: corpus)")
     index_args(p)
     p.add_argument("--force", action="store_true", help="re-embed everything, replacing an index of another model")
+    p.add_argument("--max-file-mb", type=positive_megabytes, default=MAX_FILE_MB, metavar="MB",
+                   help=f"skip a file above this size, with a warning (default: {MAX_FILE_MB})")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_build)
 
@@ -179,7 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     index_args(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--jsonl", metavar="FILE", help="answer one question a line (text or {\"q\": …}); JSON answers out")
+    p.add_argument("--explain", action="store_true", help="also print how the question was read and why its answerer won")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="a conversation from standard input: one question a line, an empty line starts over")
+    index_args(p)
+    p.add_argument("--json", action="store_true", help="one JSON answer a line")
+    p.add_argument("--explain", action="store_true", help="also print how each question was read")
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("eval", help="answer a question file and print the measures per kind, with latency")
     p.add_argument("file")
@@ -200,6 +287,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("serve", help="serve the app at / and the HTTP API under /v1 (OpenAI-compatible chat too)")
+    p.add_argument("--index", default=DEFAULT_INDEX, help="index folder, built or updated at start (default: index)")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS, help="folder of notices; uploads are saved here (default: corpus)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=None, help="port (default: $GRADIO_SERVER_PORT or 7860)")
+    p.add_argument("--model", default=None, help="embedding model (default: the packaged multilingual-e5-small)")
+    p.add_argument("--max-file-mb", type=positive_megabytes, default=MAX_FILE_MB, metavar="MB",
+                   help=f"skip a corpus file or refuse an upload above this size (default: {MAX_FILE_MB})")
+    serve_args(p)
+    p.set_defaults(func=cmd_serve)
     return parser
 
 
