@@ -45,8 +45,8 @@ def cmd_build(args: argparse.Namespace) -> None:
                          max_bytes=megabytes_to_bytes(args.max_file_mb))
     if args.json:
         _print_json(report.__dict__)
-    else:
-        print(report.summary())
+    elif args.quiet:
+        print(report.summary())  # otherwise the build's progress lines have ended with it
     for path, message in report.warnings:  # printed here once; the build itself only logs them
         print(f"warning: {path}: {message}", file=sys.stderr)
 

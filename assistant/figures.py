@@ -39,9 +39,10 @@ MEASURES: tuple[frozenset[str], ...] = (
 )
 #: How a question asks for a measure without naming its unit ("多少钱", "多长", "多大面积").
 _MEASURE_WORDS = (("多少钱", "元"), ("几块钱", "元"), ("多长", "公里"), ("多远", "公里"), ("多大面积", "亩"),
-                  ("多少面积", "亩"), ("多少人", "人"), ("多重", "吨"), ("kilomet", "公里"), ("yuan", "元"),
-                  ("percent", "%"), ("per cent", "%"), ("how many people", "人"), ("tonnes", "吨"), ("tons", "吨"),
-                  ("square met", "平方米"), (" mu ", "亩"), ("hectare", "公顷"))
+                  ("多少面积", "亩"), ("多少人", "人"), ("多重", "吨"), ("how many kilomet", "公里"),
+                  ("how many yuan", "元"), ("how much money", "元"), ("how many people", "人"),
+                  ("how many tonnes", "吨"), ("how many tons", "吨"), ("how many square met", "平方米"),
+                  ("how many mu ", "亩"), ("how many hectare", "公顷"), ("what percentage", "%"))
 _ASKED_UNIT = re.compile(
     r"(?:多少|几)\s*((?:万|亿)?(?:" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + "))"
 )

@@ -544,6 +544,12 @@ def build_index(
         vectors: list[Vectors | None] = [chosen[rel][1] for rel in sorted(chosen)]
         hashes = {rel: chosen[rel][2] for rel in sorted(chosen)}
         report.removed = sorted(set(old_files) - set(hashes))
+        if _unchanged(old_manifest, hashes, report):
+            # Nothing to embed, drop, calibrate or rewrite: the index on disk already is this corpus's.
+            report.items = int(old_manifest["items"])
+            report.seconds = time.perf_counter() - start
+            say(report.summary())
+            return report
         todo = [(i, n) for i, (n, v) in enumerate(zip(notices, vectors, strict=True)) if v is None]
         points = [(n.doc, p) for _, n in todo for p in n.items]
         if points:
@@ -589,6 +595,20 @@ def build_index(
     report.seconds = time.perf_counter() - start
     say(report.summary())
     return report
+
+
+def _unchanged(old: dict[str, Any], hashes: dict[str, dict[str, Any]], report: BuildReport) -> bool:
+    """Whether the previous build already holds exactly these files, read by this parser, with every
+    derived file (figure windows, the refusal calibration for this bank) in place."""
+    from assistant.calibration import bank_hash
+    from assistant.parse import PARSER_VERSION
+
+    if not old or report.added or report.removed or old.get("parser") != PARSER_VERSION:
+        return False
+    if {f: m["sha256"] for f, m in old.get("files", {}).items()} != {f: m["sha256"] for f, m in hashes.items()}:
+        return False
+    calibration = old.get("calibration") or {}
+    return "windows.json" in old.get("data_files", {}) and calibration.get("bank") == bank_hash()
 
 
 def _calibrate(

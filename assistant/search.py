@@ -107,11 +107,32 @@ class Searcher:
         """Cosine of the query to every clause of the index (rows of ``index.clauses``)."""
         return self.index.clauses @ self.query_vector(query)
 
-    def clause_scores(self, query: str) -> np.ndarray:
-        """Each work point's closest clause to the query (its cosine), in index order."""
+    def clause_scores(self, query: str, rows: np.ndarray | list[int] | None = None) -> np.ndarray:
+        """Each work point's closest clause to the query (its cosine), in index order, or for ``rows`` only."""
         if not len(self.index.clause_owner):
-            return np.zeros(len(self.entries), np.float32)
-        return np.maximum.reduceat(self.clause_similarities(query), self._clause_starts)
+            return np.zeros(len(self.entries) if rows is None else len(rows), np.float32)
+        if rows is None:
+            return np.maximum.reduceat(self.clause_similarities(query), self._clause_starts)
+        v = self.query_vector(query)
+        return np.array([float((self.point_clauses(r) @ v).max()) for r in rows], np.float32)
+
+    def point_clauses(self, row: int) -> np.ndarray:
+        """The clause vectors of one work point (:func:`assistant.index.clause_texts` order)."""
+        starts = self._clause_starts
+        end = starts[row + 1] if row + 1 < len(starts) else len(self.index.clause_owner)
+        return self.index.clauses[starts[row] : end]
+
+    def clause_similarities_of(self, query: str, row: int) -> np.ndarray:
+        """Cosine of the query to each clause of one work point."""
+        return self.point_clauses(row) @ self.query_vector(query)
+
+    def vectors(self, rows: np.ndarray | list[int]) -> np.ndarray:
+        """The text vectors of these work points (as the index stores them)."""
+        return self.index.embeddings[np.asarray(rows, dtype=np.int64)]
+
+    def dense_for(self, query: str, rows: np.ndarray | list[int]) -> np.ndarray:
+        """Cosine of the query to the text of these work points only."""
+        return self.vectors(rows) @ self.query_vector(query)
 
     def bm25_scores(self, query: str) -> np.ndarray:
         """BM25 score of every work point for the query's jieba tokens (zeros when none match)."""

@@ -71,6 +71,10 @@ class Tokenizer:
                 out.append(word)
         return out
 
+    def segment(self, text: str) -> list[str]:
+        """jieba's words of a text as printed (case kept, nothing dropped), with the corpus's own words."""
+        return self._jieba.lcut(text)
+
     def words_of(self, text: str) -> list[str]:
         """Whole words of a text (no sub-words), for matching a question's terms against records."""
         return [w for w in self._jieba.lcut(text.lower()) if w.strip() and w not in STOPWORDS and _TOKEN.fullmatch(w)]

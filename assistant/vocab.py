@@ -83,6 +83,13 @@ PROCEDURE = re.compile(
     r"how (?:do|can) i (?:apply|renew|get|replace|register|book)|where (?:can|should) i (?:go|buy|eat)",
     re.I,
 )
+#: Asks a plain fact about a named person or thing ("市长是谁", "电话是多少", "办公地址在哪"): the notices
+#: answer it only where they print the thing itself, as for an errand.
+IDENTITY = re.compile(
+    r"是谁|叫什么名字|叫什么|姓名|电话|联系方式|地址|在哪(?:里|儿)?(?!办)|营业时间|几点|官网|网址|"
+    r"who is|who's|what is the (?:name|phone|address)|phone number|address of|where is",
+    re.I,
+)
 #: Question words that ask something besides a figure ("排多少有没有总量限制", "考几个证吗").
 OTHER_ASK = re.compile(r"有没有|会不会|能不能|是不是|要不要|怎么|如何|吗|呢")
 
@@ -114,6 +121,12 @@ COMPARE_PAIR = re.compile(
 )
 #: Words that set two things side by side; a comparison of editions only with years or 今年/去年 beside them.
 COMPARE_WORD = re.compile(r"相比|对比|比较|比起|compared?|versus", re.I)
+#: Which fields of a task a comparison asks about: its figures, its lead unit, its other units.
+COMPARE_FIELDS: dict[str, re.Pattern[str]] = {
+    "targets": re.compile(r"目标|指标|数量|数字|多少|规模|figure|target|goal", re.I),
+    "lead": re.compile(r"牵头|lead", re.I),
+    "responsible": re.compile(r"责任单位|配合单位|参与单位|responsible unit", re.I),
+}
 #: "This year" and "last year": the latest edition and the one before it.
 THIS_YEAR = re.compile(r"今年|本年|this year", re.I)
 LAST_YEAR = re.compile(r"去年|上年|上一年|前一年|last year|previous year", re.I)
@@ -133,11 +146,11 @@ DETAIL = re.compile(r"具体内容|详细|具体是|具体说|展开|原文|全�
 #: Words that ask or frame rather than name a topic: left out of a question's topic terms.
 CUE_WORDS: frozenset[str] = frozenset(
     """哪些 什么 工作 任务 涉及 关于 有关 相关 分别 牵头 负责 部门 单位 由谁 谁 方面 内容 措施 事项 情况 要求 主要
-    要点 具体 目标 多少 达到 要 是 有 各有 各 的 了 和 与 及 或 都 在 对 中 里 今年 去年 本年 上年 年度 年 哪 哪个 哪几
+    要点 具体 目标 多少 达到 要 是 有 各有 各 的 了 比 相比 对比 比较 比起 跟 同 较 一样 不同 区别 变化 调整 和 与 及 或 都 在 对 中 里 今年 去年 本年 上年 年度 年 哪 哪个 哪几
     件 项 个 条 实事 民生实事 民生 工作要点 工作报告 政府工作报告 报告 通知 文件 清单 计划 安排 打算 准备
     which what tasks task work concern concerns concerning involve involves involving about the a an of in on to
     for is are does do lead leads department departments unit units agency who how many much will
-    be by should must planned plan target targets goal rate""".split()
+    be by should must planned plan target targets goal rate point points item items between""".split()
 )
 #: Words naming a notice's list of tasks (a report's 民生实事 attachment): the question asks about that list.
 TASK_LIST_WORDS = re.compile(r"民生实事|为民办实事|办实事|实事|任务清单|民生项目|工作目标清单")

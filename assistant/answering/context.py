@@ -13,8 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from assistant import vocab
 from assistant.index import clause_texts
 from assistant.parse.targets import sentences
@@ -150,9 +148,7 @@ class Context:
         row = self.services.rows.get(id(p))
         if row is None:
             return sents[0]
-        index = self.services.index
-        rows = np.flatnonzero(index.clause_owner == row)
-        sims = self.services.searcher.clause_similarities(self.search_text or self.q.text)[rows]
+        sims = self.services.searcher.clause_similarities_of(self.search_text or self.q.text, row)
         closest = clause_texts(p)[int(sims.argmax())] if sims.size else ""
         return next((s for s in sents if closest and closest in s), sents[0])
 

@@ -16,6 +16,7 @@ The figure a figure question asks for is checked later, by the figure answerer.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -86,24 +87,27 @@ class Coverage:
             return Decision(False, focus, cut, "below the index's cut")
         if ctx.q.wants("procedure") and not self.names_its_object(ctx.q.text, hits[:3]):
             return Decision(False, focus, cut, "an errand whose object no work point names")
+        if ctx.q.wants("identity") and not ctx.q.wants("lead") and not self.names_its_object(ctx.q.text, hits[:3],
+                                                                                            vocab.IDENTITY):
+            return Decision(False, focus, cut, "a fact about a thing no work point names")
         return Decision(True, focus, cut)
 
     def focus(self, text: str, hits: list[Hit], scope: list[Notice] | None = None) -> float:
         """Cosine of the question to its closest clause in the best three hits plus to its closest notice's centre."""
         vector = self.searcher.query_vector(text)
-        rows = np.isin(self.searcher.index.clause_owner, [self.searcher.rows[id(h.point)] for h in hits[:3]])
-        sims = self.searcher.clause_similarities(text)[rows]
-        closest = float(sims.max()) if sims.size else 0.0
+        rows = [self.searcher.rows[id(h.point)] for h in hits[:3]]
+        closest = float(self.searcher.clause_scores(text, rows).max()) if rows else 0.0
         docs = {id(n.doc) for n in (scope or self.searcher.index.notices)}
         centre = max((float(v @ vector) for d, v in self._centres.items() if d in docs), default=0.0)
         return closest + centre
 
     @staticmethod
-    def names_its_object(text: str, hits: list[Hit]) -> bool:
-        """Whether the work points name a thing the errand is about (护照, 社保卡), not only its verbs."""
+    def names_its_object(text: str, hits: list[Hit], cue: re.Pattern[str] = vocab.PROCEDURE) -> bool:
+        """Whether the work points name a thing the errand (or plain fact) is about (护照, 社保卡, 市长), not only
+        the words that ask (补办, 是谁)."""
         import jieba.posseg as pseg
 
-        stem = vocab.PROCEDURE.sub(" ", text)
+        stem = cue.sub(" ", text)
         nouns = [w for w, flag in pseg.lcut(stem)
                  if len(w) >= 2 and flag.startswith(("n", "eng", "vn")) and flag not in ("ns", "nr", "nt")]
         have = " ".join(h.point.title + " " + h.point.text for h in hits).lower()
@@ -117,6 +121,6 @@ def _centres(searcher: Searcher) -> dict[int, np.ndarray]:
         rows[id(n.doc)].append(i)
     out = {}
     for doc, ix in rows.items():
-        mean = searcher.index.embeddings[ix].mean(axis=0)
+        mean = searcher.vectors(ix).mean(axis=0)
         out[doc] = mean / (np.linalg.norm(mean) or 1.0)
     return out

@@ -44,8 +44,8 @@ def _dice(x: set[str], y: set[str]) -> float:
 
 def likeness(ctx: Context, a: WorkPoint, b: WorkPoint) -> float:
     """How alike two work points of two editions are: the comparison's vector, text and title signals."""
-    vectors = ctx.services.index.embeddings
-    cosine = float(vectors[ctx.services.row(a)] @ vectors[ctx.services.row(b)])
+    va, vb = ctx.services.searcher.vectors([ctx.services.row(a), ctx.services.row(b)])
+    cosine = float(va @ vb)
     vector = min(1.0, max(0.0, (cosine - FLOOR) / (1 - FLOOR)))
     ba, bb = _bigrams(_PAREN.sub("", a.text)), _bigrams(_PAREN.sub("", b.text))
     text = _dice(ba, bb)
@@ -76,9 +76,9 @@ def counterpart(ctx: Context, point: WorkPoint, edition: Notice, of: Notice | No
 def _best_in(ctx: Context, point: WorkPoint, items: list[WorkPoint]) -> WorkPoint | None:
     if not items:
         return None
-    vectors = ctx.services.index.embeddings
+    searcher = ctx.services.searcher
     rows = [ctx.services.row(p) for p in items]
-    cos = vectors[rows] @ vectors[ctx.services.row(point)]
+    cos = searcher.vectors(rows) @ searcher.vectors([ctx.services.row(point)])[0]
     best = [items[i] for i in np.argsort(-cos)[:8]]
     scored = max(((likeness(ctx, point, p), i, p) for i, p in enumerate(best)), default=None)
     return scored[2] if scored and scored[0] >= CONTAINED else None

@@ -10,9 +10,10 @@ and :func:`english_unit_phrase` the unit an English question names (the forestry
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -49,8 +50,10 @@ def homophones(a: str, b: str) -> bool:
 class Corrector:
     """Corrects one-character homophone slips against the words a corpus prints."""
 
-    def __init__(self, words: Iterable[str]) -> None:
-        self.words = {w for w in words if len(w) >= MIN_LENGTH and _CJK_RUN.fullmatch(w)}
+    def __init__(self, words: Iterable[str], segment: Callable[[str], list[str]] | None = None) -> None:
+        self.vocabulary = set(words)
+        self._segment = segment
+        self.words = {w for w in self.vocabulary if len(w) >= MIN_LENGTH and _CJK_RUN.fullmatch(w)}
         self._masked: dict[str, list[str]] = defaultdict(list)
         for w in self.words:
             for i in range(len(w)):
@@ -58,7 +61,26 @@ class Corrector:
 
     def corrections(self, text: str) -> list[tuple[str, str]]:
         """``[(as typed, as printed)]`` for each stretch of the text the corpus does not print but
-        a homophone slip away from a word it does (longest first, non-overlapping)."""
+        a homophone slip away from a word it does (longest first, non-overlapping).
+
+        Only a stretch touching a word the corpus never prints (or a lone character, where a word
+        failed to segment) is looked at: "推动教育发展" reads as words the corpus prints and is left alone.
+        """
+        if self._segment is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            self._segment = jieba.lcut
+        suspect = [False] * len(text)
+        at = 0
+        for word in self._segment(text):
+            start = text.find(word, at)
+            if start < 0:
+                continue
+            at = start + len(word)
+            if re.fullmatch(r"[\u4e00-\u9fff]+", word) and (len(word) == 1 or word not in self.vocabulary):
+                for i in range(start, at):
+                    suspect[i] = True
         found: list[tuple[int, int, str]] = []
         for run in _CJK_RUN.finditer(text):
             s = run.group()
@@ -68,7 +90,7 @@ class Corrector:
                     if window in self.words:
                         continue
                     a, b = run.start() + start, run.start() + start + length
-                    if any(a < e and b > st for st, e, _ in found):
+                    if not any(suspect[a:b]) or any(a < e and b > st for st, e, _ in found):
                         continue
                     fix = self._fix(window)
                     if fix:

@@ -114,6 +114,7 @@ def read_question(text: str, original: str = "") -> Question:
             ("figure", vocab.FIGURE), ("lead", vocab.LEAD), ("list", vocab.LIST), ("count", vocab.COUNT),
             ("number", vocab.NUMBER_Q), ("issuer", vocab.ISSUER_Q), ("date", vocab.DATE_Q),
             ("collective", vocab.COLLECTIVE), ("procedure", vocab.PROCEDURE), ("detail", vocab.DETAIL),
+            ("identity", vocab.IDENTITY),
         )
         if pattern.search(text)
     }
@@ -187,7 +188,9 @@ def _comparison(q: Question) -> str:
     if dropped and not new and not changed:
         return "dropped"
     if changed and not new and not dropped:
-        return "changed"
+        # "目标有什么调整" asks how the same tasks changed; "有什么变化/不同" asks for everything that differs.
+        fields = any(p.search(text) for p in vocab.COMPARE_FIELDS.values())
+        return "changed" if fields or re.search(r"调整|改变|改动|变动", text) else "all"
     return "all"
 
 

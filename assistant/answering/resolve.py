@@ -50,10 +50,7 @@ def resolve(q: Question, services: Services, notices: list[str] | None = None, u
 def _corrector(services: Services) -> Corrector:
     corrector = getattr(services, "_corrector", None)
     if corrector is None:
-        words = set(services.tokenizer.words)
-        for row in services.words:
-            words |= row
-        corrector = Corrector(words)
+        corrector = Corrector(services.vocabulary, services.tokenizer.segment)
         services._corrector = corrector  # type: ignore[attr-defined]
     return corrector
 
@@ -209,7 +206,8 @@ def scope_words(ctx: Context) -> set[str]:
 def topic_terms(ctx: Context) -> list[str]:
     """The question's words that name a topic: not cue words, not scope words, not a unit it names."""
     skip = scope_words(ctx)
-    unit_keys = [e.key for e in ctx.units] + [n for e in ctx.units for n in e.names]
+    named = ctx.units or ctx.suggested[:1]
+    unit_keys = [e.key for e in named] + [n for e in named for n in e.names]
     out = []
     for w in ctx.words:
         if w in vocab.CUE_WORDS or w in skip or re.fullmatch(r"\d{2,4}年?", w):

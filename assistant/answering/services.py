@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 #: Topic lists: a word holding a one-character topic term counts when its embedding is this close
 #: to the character's (measured on the seed's words with 水: 水资源 0.93, 水土流失 0.88, 水泥 0.869, 水平 0.867).
 WORD_SENSE = 0.872
+#: An index up to this many work points counts a word BM25 did not index in its texts; a larger one
+#: leans on the word's tokens (a pass over a million texts per new word would stall the answer).
+SCAN_LIMIT = 50_000
 _PLACE_SUFFIX = re.compile(r"(特别行政区|自治区|自治州|自治县|地区|省|市|盟|州|县|区)$")
 
 
@@ -63,6 +66,7 @@ class Services:
         self.coverage: Coverage = Coverage(searcher)
         self._by_doc = {id(n.doc): n for n in self.notices}
         self._idf: dict[str, float] = {}
+        self._words: dict[int, set[str]] = {}
         self._sense_cache: dict[tuple[str, frozenset[str]], set[str]] = {}
         self._passage_vectors: dict[str, np.ndarray] = {}
 
@@ -92,27 +96,55 @@ class Services:
 
     # ------------------------------------------------------------------ per-row caches
     @cached_property
-    def words(self) -> list[set[str]]:
-        """Each row's whole words (text and title), for topic membership."""
-        return [set(self.tokenizer.words_of(p.text + " " + p.title)) for _, p in self.searcher.entries]
+    def vocabulary(self) -> set[str]:
+        """The words the notices print, as BM25 indexed them (with the corpus's unit names and terms)."""
+        bm25 = self.index.bm25
+        words = set(bm25.vocab_dict) if bm25 is not None else set()
+        return words | set(self.tokenizer.words)
 
     @cached_property
     def texts(self) -> list[str]:
-        """Each row's text and headings, lower-cased, for document frequencies."""
+        """Each row's text and headings, lower-cased: read only for a word BM25 did not index, in a small index."""
         return [(p.text + " " + " ".join(p.path)).lower() for _, p in self.searcher.entries]
 
     def row(self, point: WorkPoint) -> int:
         return self.rows[id(point)]
 
     def words_of(self, point: WorkPoint) -> set[str]:
-        return self.words[self.rows[id(point)]]
+        """A work point's whole words (text and title), for topic membership; read on first use, then kept."""
+        row = self.rows[id(point)]
+        words = self._words.get(row)
+        if words is None:
+            words = set(self.tokenizer.words_of(point.text + " " + point.title))
+            self._words[row] = words
+        return words
 
     def idf(self, word: str) -> float:
-        """Inverse share of work points whose text holds the word; 0 for a word none holds (cached)."""
+        """Inverse share of work points that print the word; 0 for a word none prints (cached).
+
+        Read from the BM25 index's document frequencies; a word it did not index as one token is
+        counted in the texts of a small index, and in a large one by its rarest token.
+        """
         if word not in self._idf:
-            df = sum(word in text for text in self.texts)
-            self._idf[word] = math.log((len(self.texts) + 1) / (df + 0.5)) if df else 0.0
+            n = len(self.rows)
+            df = self._token_df(word)
+            if df is None and n <= SCAN_LIMIT:
+                df = sum(word in text for text in self.texts)
+            elif df is None:
+                parts = [self._token_df(t) for t in self.tokenizer.tokens(word)]
+                df = min((d for d in parts if d is not None), default=0)
+            self._idf[word] = math.log((n + 1) / (df + 0.5)) if df else 0.0
         return self._idf[word]
+
+    def _token_df(self, token: str) -> int | None:
+        bm25 = self.index.bm25
+        if bm25 is None:
+            return None
+        t = bm25.vocab_dict.get(token.lower())
+        indptr = bm25.scores["indptr"]
+        if t is None or t + 1 >= len(indptr):
+            return None
+        return int(indptr[t + 1] - indptr[t])
 
     def printed(self, word: str) -> bool:
         """Whether any work point prints the word."""

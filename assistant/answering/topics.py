@@ -39,6 +39,9 @@ def by_words(ctx: Context, terms: list[str], points: list[tuple[Notice, WorkPoin
     """Rows of the work points whose words carry the topic: every term, or for a topic of several
     words (看病 就医) most of their weight, each word weighted by how rare it is in the notices."""
     services = ctx.services
+    terms = [t for t in terms if services.printed(t)]  # a word no notice prints carries nothing here
+    if not terms:
+        return set()
     senses = {t: services.sense_words(t, ctx.scope) for t in terms}
     weights = {t: services.idf(t) if len(t) > 1 else 1.0 for t in terms}
     total = sum(weights.values())
@@ -66,12 +69,11 @@ def by_meaning(ctx: Context, terms: list[str], points: list[tuple[Notice, WorkPo
     if not points:
         return set()
     text = "".join(terms) if not ctx.english else " ".join(terms)
-    sims = services.searcher.clause_scores(text)
     rows = np.array([services.row(p) for _, p in points])
-    scores = sims[rows]
+    scores = services.searcher.clause_scores(text, rows)
     mean, std = float(scores.mean()), float(scores.std()) or 1.0
     if found:
-        anchor = float(np.median(sims[sorted(found)]))
+        anchor = float(np.median([s for r, s in zip(rows, scores, strict=True) if int(r) in found]))
         cut = mean + SHARE_OF_MEDIAN * (anchor - mean)
         cut = max(cut, mean + std)  # never a work point no closer than the run of the scope
     else:

@@ -72,13 +72,27 @@ def alignment(ctx: Context, a: Notice, b: Notice) -> Comparison:
     cache = ctx.services.__dict__.setdefault("_comparisons", {})
     key = (id(a.doc), id(b.doc), len(a.items), len(b.items))
     if key not in cache:
-        vectors = ctx.services.index.embeddings
-        cache[key] = compare_notices(a, b, *(vectors[[ctx.services.row(p) for p in n.items]] for n in (a, b)))
+        vectors = ctx.services.searcher.vectors
+        cache[key] = compare_notices(a, b, *(vectors([ctx.services.row(p) for p in n.items]) for n in (a, b)))
     return cache[key]
 
 
 def _terms(ctx: Context) -> list[str]:
-    return [t for t in ctx.terms if not _COMPARE_WORDS.fullmatch(t) and t not in ("比", "相比", "不同", "一样", "分别")]
+    """The topic words of a comparison question: its terms less every word inside a comparison cue
+    ("新增了哪些", "和去年比", "有什么变化") or a field it asks about (目标, 牵头单位)."""
+    text = ctx.search_text or ctx.q.text
+    stripped = _COMPARE_WORDS.sub(" ", text)
+    for pattern in vocab.COMPARE_FIELDS.values():
+        stripped = pattern.sub(" ", stripped)
+    left = set(ctx.services.tokenizer.words_of(stripped))
+    # A word no notice prints ("比有", a slip of the tokeniser) names no topic to confine the comparison to.
+    return [t for t in ctx.terms if t in left and ctx.services.printed(t)]
+
+
+def asked_fields(ctx: Context) -> set[str]:
+    """The fields a comparison asks about ("目标有什么调整" → targets); empty for all of them."""
+    text = ctx.search_text or ctx.q.text
+    return {name for name, pattern in vocab.COMPARE_FIELDS.items() if pattern.search(text)}
 
 
 #: A focus this narrow (work points on the topic, both editions together) is one task in two years:
@@ -106,7 +120,7 @@ class Compare(Answerer):
         if pair is None:
             return None
         a, b = pair
-        if q.wants("count") and not ctx.units and not _terms(ctx):
+        if q.wants("count") and not ctx.units and not ctx.suggested and not _terms(ctx):
             return _counts(ctx, a, b)
         la, lb = lists_of(a, b)
         focus, detail = self._focus(ctx, la, lb)
@@ -120,7 +134,10 @@ class Compare(Answerer):
         def keep(*points: WorkPoint) -> bool:
             return focus is None or any(ctx.services.row(p) in focus for p in points)
 
+        fields = asked_fields(ctx) if q.compare in ("changed", "all") else set()
         changed = [c for c in cmp.changed if keep(c.a, c.b)]
+        if fields and not detail:
+            changed = [c for c in changed if any(d.field in fields for d in c.differences)]
         kept = [c for c in cmp.kept if keep(c.a, c.b)] if detail else []
         new = [x for x in cmp.new if keep(x.point) and x.point.item != "导语"]
         dropped = [x for x in cmp.dropped if keep(x.point) and x.point.item != "导语"]
@@ -130,19 +147,20 @@ class Compare(Answerer):
             changed, kept, new = [], [], []
         elif q.compare == "changed" and not detail:
             new, dropped = [], []
-        return _compose(ctx, a, b, changed, kept, new, dropped)
+        return _compose(ctx, a, b, changed, kept, new, dropped, fields)
 
     @staticmethod
     def _focus(ctx: Context, a: Notice, b: Notice) -> tuple[set[int] | None, bool]:
         """Rows the question confines the comparison to (None: all), and whether it is about one task."""
         q = ctx.q
         rows: set[int] | None = None
-        if ctx.units:
+        units = ctx.units or ctx.suggested[:1]
+        if units:
             roles = [r for r in q.roles if r not in ("牵头", "负责")] or ["牵头", "负责"]
-            rows = {ctx.services.row(p) for e in ctx.units for r in roles for _, p in e.points.get(r, [])}
+            rows = {ctx.services.row(p) for e in units for r in roles for _, p in e.points.get(r, [])}
         terms = _terms(ctx)
         if not terms:
-            return rows, False
+            return rows, rows is not None and 0 < len(rows) <= DETAIL
         points = [(n, p) for n in (a, b) for p in n.items if rows is None or ctx.services.row(p) in rows]
         topic = on_topic(ctx, terms, points, meaning=False)
         if not topic and rows is None:
@@ -172,9 +190,11 @@ def _counts(ctx: Context, a: Notice, b: Notice) -> Answer:
     return ctx.answer(text, cites, "compare")
 
 
-def _pair_line(c: Pair) -> str:
-    """How a pair changed, old → new per field, and what stayed (the figures and lead of both years)."""
-    diffs = [f"{vocab.FIELD_LABEL.get(d.field, d.field)} {d.old or '（无）'} → {d.new or '（无）'}" for d in c.differences]
+def _pair_line(c: Pair, fields: set[str] | None = None) -> str:
+    """How a pair changed, old → new per field (those asked about, when the question names some), and
+    the lead unit when it stayed the same."""
+    diffs = [f"{vocab.FIELD_LABEL.get(d.field, d.field)} {d.old or '（无）'} → {d.new or '（无）'}" for d in c.differences
+             if not fields or d.field in fields]
     fields = {d.field for d in c.differences}
     if "lead" not in fields and c.b.lead:
         diffs.append(f"牵头单位均为 {'、'.join(c.b.lead)}")
@@ -182,7 +202,7 @@ def _pair_line(c: Pair) -> str:
 
 
 def _compose(ctx: Context, a: Notice, b: Notice, changed: list[Pair], kept: list[Pair], new: list[Single],
-             dropped: list[Single]) -> Answer:
+             dropped: list[Single], fields: set[str] | None = None) -> Answer:
     en = ctx.english
     head = (f"{_name(a)} → {_name(b)}: **{len(changed)}** changed, **{len(new)}** new, **{len(dropped)}** dropped."
             if en else f"{_name(a)} → {_name(b)}：有变化 **{len(changed)}** 项，新增 **{len(new)}** 项，删去 **{len(dropped)}** 项。")
@@ -193,7 +213,7 @@ def _compose(ctx: Context, a: Notice, b: Notice, changed: list[Pair], kept: list
     for c in changed[:MAX_LISTED]:
         d0 = c.differences[0]
         cites += [ctx.cite(b, c.b, d0.quote_b or c.b.title, c.similarity), ctx.cite(a, c.a, d0.quote_a or c.a.title, c.similarity)]
-        lines.append(f"- {_name(a)}{c.a.ref} → {_name(b)}{c.b.ref}「{c.b.title}」：{_pair_line(c)} [{len(cites) - 1}][{len(cites)}]")
+        lines.append(f"- {_name(a)}{c.a.ref} → {_name(b)}{c.b.ref}「{c.b.title}」：{_pair_line(c, fields)} [{len(cites) - 1}][{len(cites)}]")
     if kept:
         lines.append("\n**Unchanged**:" if en else "\n**未变**：")
     for c in kept[:MAX_LISTED]:

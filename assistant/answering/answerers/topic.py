@@ -44,12 +44,11 @@ class Topic(Answerer):
         rows = on_topic(ctx, ctx.terms, points)
         if not rows:
             return None
-        dense = ctx.services.searcher.dense_scores(ctx.search_text or q.text)
+        members = [(n, p) for n, p in points if ctx.services.row(p) in rows]
+        dense = ctx.services.searcher.dense_for(ctx.search_text or q.text, [ctx.services.row(p) for _, p in members])
         by_notice: dict[int, list[tuple[float, Notice, WorkPoint]]] = defaultdict(list)
-        for n, p in points:
-            r = ctx.services.row(p)
-            if r in rows:
-                by_notice[id(n.doc)].append((float(dense[r]), n, p))
+        for (n, p), score in zip(members, dense, strict=True):
+            by_notice[id(n.doc)].append((float(score), n, p))
         groups = sorted(by_notice.values(), key=lambda g: (-len(g), -max(s for s, _, _ in g)))
         group, others = groups[0], groups[1:]
         n = group[0][1]
