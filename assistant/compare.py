@@ -149,12 +149,12 @@ def _memo_change(p: Pair) -> str:
     for d in p.differences:
         text = f"{_FIELDS[d.field]} {d.old or '（无）'} → {d.new or '（无）'}"
         if d.field == "targets":
-            text += f"（原文：“{_clause(d.quote_a, d.old)}” / 新文：“{_clause(d.quote_b, d.new)}”）"
+            text += f"（原文：“{clause_with(d.quote_a, d.old)}” / 新文：“{clause_with(d.quote_b, d.new)}”）"
         what.append(text)
     return f"{where}「{p.b.title}」：{'；'.join(what)}"
 
 
-def _clause(sentence: str, figure: str) -> str:
+def clause_with(sentence: str, figure: str) -> str:
     """The clause of a quoted sentence that holds the figure, with … for what is left out."""
     if not sentence:
         return "—"

@@ -167,6 +167,11 @@ def _comparison_listed(q: dict[str, Any], answer: Any) -> float | None:
     if not want:
         return None
     years = sorted({c.doc.year for c in answer.citations if c.doc.year})
+    if len(years) == 1 and not (year_new or year_old):
+        # Only one edition cited: it is the newer one when the question asks what is new, else the older one.
+        side = "new" if q.get("gold_new") or q.get("gold_changed") else "old"
+        cited = {(c.point.item, side) for c in answer.citations}
+        return sum(1 for w in want if w in cited) / len(want)
     newest = year_new or (years[-1] if years else None)
     oldest = year_old or (years[0] if years else None)
     cited = {(c.point.item, "new" if c.doc.year == newest else "old" if c.doc.year == oldest else "") for c in answer.citations}

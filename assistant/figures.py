@@ -181,7 +181,8 @@ def best_target(
             window = target_window(p.text, t, p.targets)
             if not window or head_is_modifier(terms, window) or other_modifier(question, terms, window):
                 continue
-            share = coverage(terms, window, weights)
+            # The task's title names what all its figures are about ("农村饮水工程" for 75公里 of pipes).
+            share = coverage(terms, f"{window} {p.title}", weights)
             if share >= MIN_COVERAGE:
                 year = governing_year(p.text, t, p.path)
                 found.append((share, t, rank, window, not years or year is None or year in years))

@@ -53,11 +53,13 @@ LIST = re.compile(
     re.I,
 )
 COUNT = re.compile(
-    r"(?<!哪)(?:多少|几)(?:项|条|件|个)(?:任务|工作|措施|工作要点|要点|实事|民生实事|事项)|(?<!哪)(?:多少|几)(?:项|件)(?![\u4e00-\u9fff])|"
+    r"(?<!哪)(?:多少|几)(?:项|条|件|个)(?:任务|工作|措施|工作要点|要点|实事|民生实事|事项)|(?<!哪)(?:多少|几)(?:项|件|条)(?![\u4e00-\u9fff])|"
     r"任务(?:总)?数|一共.{0,4}(?:项|件)|how many (?:tasks|work points|items)",
     re.I,
 )
 NUMBER_Q = re.compile(r"文号|发文字号|文件号|字号|document number|reference number", re.I)
+#: Asks what a notice is: its title ("国办发〔2019〕3号是关于什么的文件", "这份通知叫什么").
+TITLE_Q = re.compile(r"是关于什么|关于什么的|是什么文件|什么通知|标题|题目|文件名|全称|what is .* about|title of", re.I)
 ISSUER_Q = re.compile(
     r"发文机关|哪个(?:单位|部门|机关)(?:印发|发布|发的|制定)|谁(?:印发|发布|发的)|印发单位|who issued|issuer", re.I
 )
@@ -68,6 +70,8 @@ DATE_Q = re.compile(
 TASK_NO = re.compile(r"第\s*([\d一二三四五六七八九十百零〇两]+)\s*(项|条|点|件)|(?:task|item|point)\s*(?:no\.?\s*)?(\d+)", re.I)
 #: 第二个, 第2个, the second one: a place in the previous answer's list (a follow-up).
 ORDINAL = re.compile(r"第\s*([\d一二三四五六七八九十]+)\s*个|the (first|second|third|fourth|fifth|last) one", re.I)
+#: "最后一条", "最后一项": the last task of the notice in view.
+LAST_TASK = re.compile(r"最后一(?:条|项|件|个)|the last (?:task|item)", re.I)
 #: The notice's tasks taken together: a question about reporting or deadlines for all of them.
 COLLECTIVE = re.compile(
     r"各项(?:工作)?任务|全部任务|所有任务|工作任务完成|任务完成情况|完成情况.{0,6}(?:报|交|送)|all (?:the )?tasks", re.I
@@ -96,7 +100,7 @@ OTHER_ASK = re.compile(r"有没有|会不会|能不能|是不是|要不要|怎�
 # ------------------------------------------------------------------------------------ editions
 #: Asks what is new in an edition.
 COMPARE_NEW = re.compile(
-    r"新增(?:了|的|哪些|什么|几|多少(?:项|个|件))|新加(?:了|的)|新添(?:了|的)|新设(?:了|的)|增加了哪些|多了哪些|多出(?:了|的)?哪些|"
+    r"新增(?:加)?(?:了|的|哪些|什么|几|多少(?:项|个|件))|新增(?:的)?(?:任务|工作|项目|事项|实事)|新加(?:了|的)|新添(?:了|的)|新设(?:了|的)|增加了哪些|多了哪些|多出(?:了|的)?哪些|"
     r"新出现|what(?:'s| is| was) new|added|new tasks",
     re.I,
 )
@@ -108,7 +112,7 @@ COMPARE_DROPPED = re.compile(
 )
 #: Asks how the same tasks changed (their figures, units or wording).
 COMPARE_CHANGED = re.compile(
-    r"调整|变化|变动|改变|改动|不同|区别|差别|差异|一样吗|相同吗|提高了吗|降低了吗|提高了多少|多了多少|少了多少|变了|"
+    r"调整|变化|变动|改变|改动|不同|不一样|区别|差别|差异|一样吗|相同吗|提高了吗|降低了吗|提高了多少|多了多少|少了多少|变了|"
     r"changed?|differ|difference|revised",
     re.I,
 )
@@ -123,8 +127,8 @@ COMPARE_PAIR = re.compile(
 COMPARE_WORD = re.compile(r"相比|对比|比较|比起|compared?|versus", re.I)
 #: Which fields of a task a comparison asks about: its figures, its lead unit, its other units.
 COMPARE_FIELDS: dict[str, re.Pattern[str]] = {
-    "targets": re.compile(r"目标|指标|数量|数字|多少|规模|figure|target|goal", re.I),
-    "lead": re.compile(r"牵头|lead", re.I),
+    "targets": re.compile(r"目标|指标|数量|数字|规模|figure|target|goal", re.I),
+    "lead": re.compile(r"牵头单位|牵头部门|牵头的单位|lead unit|lead department|who leads", re.I),
     "responsible": re.compile(r"责任单位|配合单位|参与单位|responsible unit", re.I),
 }
 #: "This year" and "last year": the latest edition and the one before it.
@@ -146,7 +150,9 @@ DETAIL = re.compile(r"具体内容|详细|具体是|具体说|展开|原文|全�
 #: Words that ask or frame rather than name a topic: left out of a question's topic terms.
 CUE_WORDS: frozenset[str] = frozenset(
     """哪些 什么 工作 任务 涉及 关于 有关 相关 分别 牵头 负责 部门 单位 由谁 谁 方面 内容 措施 事项 情况 要求 主要
-    要点 具体 目标 多少 达到 要 是 有 各有 各 的 了 比 相比 对比 比较 比起 跟 同 较 一样 不同 区别 变化 调整 和 与 及 或 都 在 对 中 里 今年 去年 本年 上年 年度 年 哪 哪个 哪几
+    要点 具体 目标 多少 达到 要 是 有 各有 各 的 了 比 相比 对比 比较 比起 跟 同 较 一样 不一样 不同 区别 变化 调整
+    它 其 这项 该项 这个 那个 这件 那件 这些 那些 这条 该条 该任务 这一项 上面 刚才 前面 重点 责任 配合 参与
+    协助 指导 主责 完成 情况 怎么样 如何 都 和 与 及 或 都 在 对 中 里 今年 去年 本年 上年 年度 年 哪 哪个 哪几
     件 项 个 条 实事 民生实事 民生 工作要点 工作报告 政府工作报告 报告 通知 文件 清单 计划 安排 打算 准备
     which what tasks task work concern concerns concerning involve involves involving about the a an of in on to
     for is are does do lead leads department departments unit units agency who how many much will

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from assistant.answering.context import Context
-from assistant.answering.conversation import FollowUp, Turn, follow
+from assistant.answering.conversation import FollowUp, Turn, follow, inherit_scope
 from assistant.answering.question import check_question, read_question
 from assistant.answering.registry import answerers
 from assistant.answering.resolve import named_places, resolve
@@ -74,6 +74,7 @@ class Assistant:
         ctx = self._context(text, question, notices, unit)
         how: FollowUp | None = None
         if previous is not None:
+            inherit_scope(ctx, previous, self.services)
             how = follow(ctx, previous, self.services)
             if how is not None and how.text:
                 ctx = self._context(check_question(how.text), question, notices, unit)
@@ -87,8 +88,10 @@ class Assistant:
             answer.explain = {"question": ctx.q.to_dict(), "search_text": ctx.search_text or ctx.q.text,
                               "scope": [ctx.notice_name(n) for n in ctx.scope][:20], "units": [e.name for e in ctx.units],
                               "terms": ctx.terms, "trace": ctx.trace}
+        narrowed = len(ctx.scope) < len(self.services.notices)
         turn = Turn(text=ctx.q.text, answer=answer, units=[e.name for e in ctx.units], terms=ctx.terms,
-                    years=ctx.q.years, places=named_places(ctx.q.text, self.services))
+                    years=ctx.q.years, places=named_places(ctx.q.text, self.services),
+                    scope=[id(n.doc) for n in ctx.scope] if narrowed and ctx.scope else None)
         if answer.kind in ("clarify", "invalid") and previous is not None:
             turn = previous  # a question back, or no question: the next turn still leans on the last answer
         return answer, turn

@@ -44,6 +44,8 @@ class Turn:
     terms: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    #: The notices it was confined to (by place, year or 文号), when it was: a follow-up stays there.
+    scope: list[int] | None = None
 
 
 @dataclass
@@ -62,6 +64,12 @@ def _own_content(ctx: Context) -> bool:
     return bool(ctx.terms or ctx.units or ctx.suggested or q.task_number is not None or q.doc_number)
 
 
+def _names_a_work_point(ctx: Context) -> bool:
+    """Whether the question itself pins down what it is about (a task number, a 文号, a unit)."""
+    q = ctx.q
+    return bool(ctx.units or q.task_number is not None or q.doc_number)
+
+
 def _only_names(ctx: Context) -> bool:
     """A follow-up that names something but asks nothing of its own ("那市水务局呢", "2018年呢")."""
     q = ctx.q
@@ -69,10 +77,19 @@ def _only_names(ctx: Context) -> bool:
     return not asks and not q.roles and not q.compare
 
 
+def reads_as_follow_up(ctx: Context) -> bool:
+    """A question that leans on the turn before: it opens or ends like one, points back ("它", "这条"), or asks
+    without naming anything to ask about ("谁牵头？", "具体内容是什么")."""
+    q = ctx.q
+    if q.pronoun and not _names_a_work_point(ctx):
+        return True
+    return bool(q.followup or not _own_content(ctx) and not (q.years or q.short_years) and not q.compare)
+
+
 def follow(ctx: Context, previous: Turn, services: Services) -> FollowUp | None:
     """Read the context's question against the previous turn; None when it stands on its own."""
     q = ctx.q
-    if not (q.followup or q.pronoun and not _own_content(ctx) or not _own_content(ctx) and not q.years):
+    if not reads_as_follow_up(ctx):
         return None
     if q.ordinal is not None:
         cites = previous.answer.citations
@@ -83,33 +100,33 @@ def follow(ctx: Context, previous: Turn, services: Services) -> FollowUp | None:
         return None
     places = named_places(q.text, services)
     if _only_names(ctx):
-        text = previous.text
+        text, how = previous.text, []
         if ctx.units:
             new = ctx.units[0].name
             old = [u for u in previous.units if u in text]
             text = text.replace(old[0], new) if old else f"{new}牵头哪些任务"
-            return FollowUp(text=text, how="the previous question with another unit")
-        if q.years or q.short_years:
-            year = (q.years or q.short_years)[0]
-            text = _replace_years(text, year)
-            return FollowUp(text=text, how="the previous question for another year")
+            how.append("another unit")
         if places:
             text = _replace_place(text, previous.places, q.text, places)
-            return FollowUp(text=text, how="the previous question for another place")
-        if ctx.terms and previous.terms:
-            frame = text
-            for t in sorted(previous.terms, key=len, reverse=True):
-                frame = frame.replace(t, "")
-            topic = re.sub(r"^(那么|那|还有)|呢[？?]*$|[？?]$", "", q.text).strip()
-            return FollowUp(text=topic + frame, how="the previous question about another topic")
-        if "more" in q.asks:
-            return FollowUp(text=previous.text, how="the previous question again")
+            how.append("another place")
+        if q.years or q.short_years:
+            text = _replace_years(text, (q.years or q.short_years)[0])
+            how.append("another year")
+        if not how and ctx.terms and previous.terms:
+            text = _replace_topic(text, previous.terms, q.text)
+            how.append("another topic")
+        if not how and "more" in q.asks:
+            how.append("the same question again")
+        if how:
+            return FollowUp(text=text, how="the previous question with " + " and ".join(how))
         return None
     if _own_content(ctx) and not q.pronoun:
         return None
     points = [(services.notice_of(c.doc), c.point) for c in previous.answer.citations]
     if not points:
-        return None
+        clarify = ("The previous question found no work point; which task do you mean?" if q.english
+                   else "上一个问题没有找到对应的工作要点，请写明是哪一项工作（例如任务名称或第几项）。")
+        return FollowUp(clarify=clarify, how="nothing earlier to point at: ask which")
     if previous.answer.kind in _SINGLE_KINDS or len({id(p) for _, p in points}) == 1:
         return FollowUp(anchor=points[:1], how="about the previous answer's work point")
     choices = "\n".join(f"- {c.point.ref} {c.point.title}" for c in previous.answer.citations[:MAX_CHOICES])
@@ -117,6 +134,30 @@ def follow(ctx: Context, previous: Turn, services: Services) -> FollowUp | None:
     clarify = (f"Which one do you mean? The previous answer listed {len(points)} work points:\n{choices}{more}"
                if q.english else f"您指的是哪一项？上一个回答列出了 {len(points)} 项：\n{choices}{more}\n请说明第几项或写出任务名称。")
     return FollowUp(clarify=clarify, how="several work points: ask which")
+
+
+def inherit_scope(ctx: Context, previous: Turn, services: Services) -> None:
+    """A follow-up ("谁牵头？", "最后一条是什么") that names no place, year or 文号 stays in the previous turn's notices."""
+    q = ctx.q
+    if not previous.scope or q.years or q.short_years or q.doc_number or named_places(q.text, services):
+        return
+    if not (reads_as_follow_up(ctx) or q.task_number is not None):
+        return
+    kept = [n for n in ctx.scope if id(n.doc) in set(previous.scope)]
+    if kept and len(kept) < len(ctx.scope):
+        ctx.scope = kept
+        ctx.note_trace("conversation", "the previous turn's notices", notices=len(kept))
+
+
+def _replace_topic(text: str, old_terms: list[str], question: str) -> str:
+    """The previous question about a new topic: the new words where the old topic words stood
+    ("残膜回收率要达到多少" + "秸秆呢" → "秸秆要达到多少")."""
+    topic = re.sub(r"^(那么|那|还有)|(的)?呢[？?]*$|[？?]$", "", question).strip()
+    spans = sorted((m.start(), m.end()) for t in old_terms for m in re.finditer(re.escape(t), text))
+    if not spans:
+        return topic + text
+    first, last = spans[0][0], max(e for _, e in spans)
+    return text[:first] + topic + text[last:]
 
 
 def _replace_years(text: str, year: int) -> str:

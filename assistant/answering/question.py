@@ -112,7 +112,7 @@ def read_question(text: str, original: str = "") -> Question:
         name
         for name, pattern in (
             ("figure", vocab.FIGURE), ("lead", vocab.LEAD), ("list", vocab.LIST), ("count", vocab.COUNT),
-            ("number", vocab.NUMBER_Q), ("issuer", vocab.ISSUER_Q), ("date", vocab.DATE_Q),
+            ("number", vocab.NUMBER_Q), ("issuer", vocab.ISSUER_Q), ("date", vocab.DATE_Q), ("title", vocab.TITLE_Q),
             ("collective", vocab.COLLECTIVE), ("procedure", vocab.PROCEDURE), ("detail", vocab.DETAIL),
             ("identity", vocab.IDENTITY),
         )
@@ -122,7 +122,7 @@ def read_question(text: str, original: str = "") -> Question:
         asks.add("more")
     if "count" in asks:
         asks.discard("figure")
-    task_number = None
+    task_number = -1 if vocab.LAST_TASK.search(text) else None
     m = vocab.TASK_NO.search(text)
     if m:
         raw = m.group(1) or m.group(3)
@@ -183,6 +183,8 @@ def _comparison(q: Question) -> str:
         return ""  # "有什么变化" with nothing to set it against is not a comparison of editions
     if not paired and changed and not (new or dropped) and "figure" in q.asks and len(q.years) < 2:
         return ""  # "今年目标有什么调整" over one figure is asked of the latest edition
+    if vocab.COMPARE_FIELDS["targets"].search(text) and changed and not (new or dropped):
+        return "changed"  # "数字目标和去年不一样": the same tasks' figures
     if new and not dropped and not changed:
         return "new"
     if dropped and not new and not changed:

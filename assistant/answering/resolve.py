@@ -64,12 +64,13 @@ def _scope(ctx: Context, names: list[str] | None) -> None:
         scope = [n for n in scope if _brackets(n.doc.number) in keys or n.doc.title in keys or n.file in keys]
         ctx.note_trace("scope", "filter", notices=len(scope))
     if q.doc_number:
-        named = [n for n in scope if n.doc.number and _brackets(n.doc.number) == _brackets(q.doc_number)]
+        asked = {_brackets(m.group(0)) for m in vocab.DOC_NUMBER.finditer(q.text)}
+        named = [n for n in scope if n.doc.number and _brackets(n.doc.number) in asked]
         if named:
             ctx.scope = named
             ctx.note_trace("scope", "文号", number=q.doc_number)
             # The 文号 has done its work by choosing the notice; its characters are not the topic.
-            ctx.search_text = (ctx.search_text or q.text).replace(q.doc_number, " ").strip() or q.text
+            ctx.search_text = vocab.DOC_NUMBER.sub(" ", ctx.search_text or q.text).strip() or q.text
             return
         indexed = "、".join(n.doc.number for n in services.notices if n.doc.number)
         ctx.refusal = (
@@ -85,10 +86,29 @@ def _scope(ctx: Context, names: list[str] | None) -> None:
         return
     scope = _by_year(ctx, scope)
     ctx.scope = scope
+    _latent_comparison(ctx)
     if vocab.TASK_LIST_WORDS.search(q.text) and any(n.doc.task_part for n in scope):
         # "民生实事里…": the report's task list answers, not the body that mentions the same work.
         ctx.allowed = {id(p) for n in scope for p in (n.tasks if n.doc.task_part else n.items)}
         ctx.note_trace("scope", "the task lists named", notices=sum(1 for n in scope if n.doc.task_part))
+
+
+def _latent_comparison(ctx: Context) -> None:
+    """"牵头单位有变化的有哪些" with two editions of one notice in scope compares them, though it names no year."""
+    q = ctx.q
+    ids = {id(n.doc) for n in ctx.scope}
+    if q.compare or not any(sum(id(e.doc) in ids for e in ctx.services.editions(n)) > 1 for n in ctx.scope):
+        return
+    text = q.text
+    new, dropped = bool(vocab.COMPARE_NEW.search(text)), bool(vocab.COMPARE_DROPPED.search(text))
+    changed = bool(re.search(r"变化|调整|变动|改变|不同|区别|changed|differ", text, re.I))
+    if not (new or dropped or changed):
+        return
+    fields = any(p.search(text) for p in vocab.COMPARE_FIELDS.values())
+    q.compare = ("new" if new and not (dropped or changed) else "dropped" if dropped and not (new or changed)
+                 else "changed" if changed and not (new or dropped) and (fields or re.search("调整", text)) else "all")
+    q.asks.add("compare")
+    ctx.note_trace("scope", "a comparison of the editions in scope", compare=q.compare)
 
 
 def named_places(text: str, services: Services) -> list[str]:
@@ -193,6 +213,12 @@ def _holds_in(entry: object, in_scope: set[int]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- terms
+def _is_noun(char: str) -> bool:
+    import jieba.posseg as pseg
+
+    return any(flag.startswith("n") for _, flag in pseg.lcut(char))
+
+
 def scope_words(ctx: Context) -> set[str]:
     """Words that only name the notices (their place, their year, the kind of document)."""
     words: set[str] = set(vocab.DOC_KIND_WORDS)
@@ -212,6 +238,8 @@ def topic_terms(ctx: Context) -> list[str]:
     for w in ctx.words:
         if w in vocab.CUE_WORDS or w in skip or re.fullmatch(r"\d{2,4}年?", w):
             continue
+        if len(w) == 1 and not _is_noun(w):
+            continue  # a lone 不, 比 or 个 names nothing; a lone 水 or 林 does
         if any(w in k or k in w for k in unit_keys if len(k) >= 2):
             continue
         out.append(w)

@@ -15,6 +15,7 @@ The cuts adapt to each topic and each notice: they are read from the work points
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -81,13 +82,28 @@ def by_meaning(ctx: Context, terms: list[str], points: list[tuple[Notice, WorkPo
     return {int(r) for r, s in zip(rows, scores, strict=True) if s >= cut}
 
 
+def term_groups(ctx: Context, terms: list[str]) -> list[list[str]]:
+    """The topics a question joins with 和/与/及/或/、 ("污水和生活垃圾处理"), each with its terms; one group
+    when it joins none. A work point on any of them is on the question's topic."""
+    text = ctx.search_text or ctx.q.text
+    parts = [p for p in re.split(r"[和与及或、]|以及|and|or", text) if p.strip()]
+    if len(parts) < 2:
+        return [terms]
+    groups = [[t for t in terms if t in part] for part in parts]
+    groups = [g for g in groups if g]
+    return groups if len(groups) > 1 else [terms]
+
+
 def on_topic(ctx: Context, terms: list[str], points: list[tuple[Notice, WorkPoint]],
              meaning: bool = True) -> set[int]:
     """Rows of the work points on the topic the terms name (see the module)."""
     terms = [t for t in terms if t not in vocab.CUE_WORDS]
     if not terms:
         return set()
-    found = by_words(ctx, terms, points) | by_lead_unit(ctx, terms, points)
-    if meaning:
-        found |= by_meaning(ctx, terms, points, found)
+    found: set[int] = set()
+    for group in term_groups(ctx, terms):
+        by_group = by_words(ctx, group, points) | by_lead_unit(ctx, group, points)
+        if meaning:
+            by_group |= by_meaning(ctx, group, points, by_group)
+        found |= by_group
     return found

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from assistant import vocab
-from assistant.answering.context import Context
+from assistant.answering.context import Context, figures_note
 from assistant.answering.registry import Answerer, register
 from assistant.answering.topics import on_topic
-from assistant.compare import Comparison, Pair, Single, compare_notices
+from assistant.compare import Comparison, Pair, Single, clause_with, compare_notices
 from assistant.records import Answer, Citation, Notice, WorkPoint
 
 #: At most this many work points of each list are printed (all are counted).
@@ -193,8 +193,9 @@ def _counts(ctx: Context, a: Notice, b: Notice) -> Answer:
 def _pair_line(c: Pair, fields: set[str] | None = None) -> str:
     """How a pair changed, old → new per field (those asked about, when the question names some), and
     the lead unit when it stayed the same."""
-    diffs = [f"{vocab.FIELD_LABEL.get(d.field, d.field)} {d.old or '（无）'} → {d.new or '（无）'}" for d in c.differences
-             if not fields or d.field in fields]
+    diffs = [f"{vocab.FIELD_LABEL.get(d.field, d.field)} {d.old or '（无）'} → {d.new or '（无）'}"
+             + (f"（{clause_with(d.quote_b, d.new)}）" if d.field == "targets" and d.new and d.quote_b else "")
+             for d in c.differences if not fields or d.field in fields]
     fields = {d.field for d in c.differences}
     if "lead" not in fields and c.b.lead:
         diffs.append(f"牵头单位均为 {'、'.join(c.b.lead)}")
@@ -229,7 +230,7 @@ def _compose(ctx: Context, a: Notice, b: Notice, changed: list[Pair], kept: list
         for x in items[:MAX_LISTED]:
             cites.append(ctx.cite(notice, x.point, x.point.title, 1.0))
             lead = f"（牵头单位：{'、'.join(x.point.lead)}）" if x.point.lead else ""
-            lines.append(f"- {_name(notice)}{x.point.ref}「{x.point.title}」{lead} [{len(cites)}]")
+            lines.append(f"- {_name(notice)}{x.point.ref}「{x.point.title}」{figures_note(x.point)}{lead} [{len(cites)}]")
         if len(items) > MAX_LISTED:
             lines.append(f"- …（共 {len(items)} 项）")
     return ctx.answer("\n".join(lines), cites, "compare")

@@ -42,7 +42,7 @@ class Meta(Answerer):
 
     def applies(self, ctx: Context) -> str:
         q = ctx.q
-        if q.wants("number", "issuer", "date"):
+        if q.wants("number", "issuer", "date", "title"):
             return "asks for the notice's own details"
         if q.wants("count") and not ctx.units and not ctx.anchor:
             return "asks how many tasks"
@@ -63,6 +63,9 @@ class Meta(Answerer):
         for n in scope[:10]:
             d = n.doc
             parts = []
+            if q.wants("title"):
+                parts.append(f"{'Title' if q.english else '标题'}: **{d.title or '—'}**"
+                             + (f" ({d.number})" if d.number else ""))
             if q.wants("number"):
                 parts.append(f"{'Document number' if q.english else '文号'}: **{d.number or '—'}**")
             if q.wants("issuer"):

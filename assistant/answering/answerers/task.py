@@ -26,6 +26,9 @@ def numbered(ctx: Context, number: int) -> list[Entry]:
     """Every notice in scope with a task of that number, the likeliest first."""
     found: list[Entry] = []
     for n in ctx.scope:
+        if number == -1 and n.tasks:  # 最后一条: the last task
+            found.append((n, n.tasks[-1]))
+            continue
         for p in n.tasks:
             if label_number(p.item) == number:
                 found.append((n, p))
@@ -81,16 +84,18 @@ class Task(Answerer):
         found = numbered(ctx, q.task_number)
         if not found:
             top = max((len(n.tasks) for n in ctx.scope), default=0)
-            msg = (f"The indexed notices have no task {q.task_number} (they number tasks up to {top})." if q.english
-                   else f"所索引的通知中没有第{q.task_number}项（任务编号最大为{top}）。")
+            asked = "the last task" if q.task_number == -1 else f"task {q.task_number}"
+            msg = (f"The indexed notices have no {asked} (they number tasks up to {top})." if q.english
+                   else f"所索引的通知中没有{'最后一项' if q.task_number == -1 else f'第{q.task_number}项'}（任务编号最大为{top}）。")
             return Answer("", msg, False, kind="not_covered")
         found = _one_per_family(ctx, found)
         if len(found) == 1:
             return describe(ctx, found[0])
         # Several notices number a task N and the question names none of them: each one, labelled.
         answers = [describe(ctx, e) for e in found[:MAX_NOTICES]]
-        lines = [f"{len(found)} notices have a task {q.task_number}:" if q.english
-                 else f"有 {len(found)} 份通知列有第{q.task_number}项（可写明文号、地方或年份限定）："]
+        label = "最后一项" if q.task_number == -1 else f"第{q.task_number}项"
+        lines = [f"{len(found)} notices have such a task:" if q.english
+                 else f"有 {len(found)} 份通知列有{label}（可写明文号、地方或年份限定）："]
         cites = []
         for a in answers:
             cites += a.citations
