@@ -48,12 +48,28 @@ _ASKED_UNIT = re.compile(
 )
 
 
+#: "How many … jobs / households / kilometres": the unit an English question counts in.
+_EN_COUNTED = (
+    (re.compile(r"how many(?: [\w-]+){0,5} (?:people|persons|jobs|residents|workers|students|children|patients|"
+                r"graduates|seniors|visits|times)\b"), "人"),
+    (re.compile(r"how many(?: [\w-]+){0,5} (?:households|homes|families|flats|apartments)\b"), "户"),
+    (re.compile(r"how many(?: [\w-]+){0,5} (?:kilomet(?:re|er)s|km)\b"), "公里"),
+    (re.compile(r"how many(?: [\w-]+){0,5} (?:mu)\b"), "亩"),
+)
+
+
 def asked_unit(question: str) -> str:
     """The unit a question asks its figure in ("多少个贫困村" → 个, "多少钱" → 元), or ""."""
     lower = f" {question.lower()} "
+    if re.search(r"[a-z]{3}", lower) and not re.search(r"[\u4e00-\u9fff]", lower):
+        for pattern, unit in _EN_COUNTED:
+            if pattern.search(lower):
+                return unit
     for word, unit in _MEASURE_WORDS:
         if word in lower:
             return unit
+    if re.search(r"\bhow many\b", lower):
+        return "个"  # how many things: any counting unit (所, 座, 户), not a measure
     m = _ASKED_UNIT.search(question)
     return re.sub(r"^(万|亿)", "", m.group(1)) if m else ""
 
@@ -206,3 +222,21 @@ def governing_year(text: str, t: Target, path: list[str] | tuple[str, ...] = ())
         if len(set(found)) == 1:
             return found[0]
     return None
+
+
+def only_figure_in_unit(question: str, point: WorkPoint, terms: list[str]) -> Target | None:
+    """The one figure a work point prints in the unit the question asks in ("要建几个" → 200个), when the
+    question names a unit and the work point prints exactly one such figure of the question's indicator.
+
+    A colloquial question shares few words with the task ("给老人弄吃饭的地方" for 老年人助餐服务点), so its
+    words cannot pick the figure; the unit it asks in can, where only one figure fits.
+    """
+    asked = asked_unit(question)
+    if not asked:
+        return None
+    fitting = [
+        t for t in point.targets
+        if unit_fits(asked, t.unit) and not head_is_modifier(terms, w := target_window(point.text, t, point.targets))
+        and not other_modifier(question, terms, w)
+    ]
+    return fitting[0] if len({(t.value, t.unit) for t in fitting}) == 1 else None

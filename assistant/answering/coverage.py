@@ -57,7 +57,7 @@ class Coverage:
         from assistant.calibration import BANK_WEIGHT
 
         self.searcher = searcher
-        self._centres = _centres(searcher)
+        self._centres, self._centre_of = _centres(searcher)
         self.anchors = anchors if anchors is not None else getattr(searcher.index, "bank", None)
         self._weight = BANK_WEIGHT
         cuts = (searcher.index.manifest.get("calibration") or {}).get("cut") or {}
@@ -97,8 +97,11 @@ class Coverage:
         vector = self.searcher.query_vector(text)
         rows = [self.searcher.rows[id(h.point)] for h in hits[:3]]
         closest = float(self.searcher.clause_scores(text, rows).max()) if rows else 0.0
-        docs = {id(n.doc) for n in (scope or self.searcher.index.notices)}
-        centre = max((float(v @ vector) for d, v in self._centres.items() if d in docs), default=0.0)
+        sims = self._centres @ vector
+        if scope:
+            at = [i for n in scope if (i := self._centre_of.get(id(n.doc))) is not None]
+            sims = sims[at]
+        centre = float(sims.max()) if len(sims) else 0.0
         return closest + centre
 
     @staticmethod
@@ -114,13 +117,17 @@ class Coverage:
         return any(w.lower() in have for w in nouns)
 
 
-def _centres(searcher: Searcher) -> dict[int, np.ndarray]:
-    """Each notice's centre: the normalised mean of its work points' vectors, keyed by ``id(notice.doc)``."""
-    rows: dict[int, list[int]] = defaultdict(list)
-    for i, (n, _) in enumerate(searcher.entries):
-        rows[id(n.doc)].append(i)
-    out = {}
-    for doc, ix in rows.items():
-        mean = searcher.vectors(ix).mean(axis=0)
-        out[doc] = mean / (np.linalg.norm(mean) or 1.0)
-    return out
+def _centres(searcher: Searcher) -> tuple[np.ndarray, dict[int, int]]:
+    """The centres of the notices with work points (the normalised mean of their text vectors, stored in the
+    index at build) and each one's position among them, by ``id(notice.doc)``."""
+    index = searcher.index
+    if index.centres is None:  # an index opened without its centres: compute them
+        rows: dict[int, list[int]] = defaultdict(list)
+        for i, (n, _) in enumerate(searcher.entries):
+            rows[id(n.doc)].append(i)
+        means = [searcher.vectors(ix).mean(axis=0) for ix in rows.values()]
+        centres = np.array([m / (np.linalg.norm(m) or 1.0) for m in means], np.float32).reshape(-1, index.manifest["dim"])
+        return centres, {doc: i for i, doc in enumerate(rows)}
+    records = index.records
+    kept = [i for i, n in enumerate(index.notices) if (len(records.rows_of(i)) if records is not None else n.items)]
+    return np.asarray(index.centres[kept], np.float32), {id(index.notices[i].doc): at for at, i in enumerate(kept)}

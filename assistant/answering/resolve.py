@@ -114,23 +114,42 @@ def _latent_comparison(ctx: Context) -> None:
 def named_places(text: str, services: Services) -> list[str]:
     """Indexed places a text names (成都 → 成都市), longest names first."""
     found, rest = [], text
+    lower = text.lower()
     for name in sorted(services.places, key=len, reverse=True):
+        if name.isascii():
+            if re.search(rf"\b{re.escape(name)}\b", lower):
+                found.append(services.places[name])
+            continue
         if name in rest:
             found.append(services.places[name])
             rest = rest.replace(name, " ")
     return list(dict.fromkeys(found))
 
 
-def _unknown_place(text: str, services: Services) -> str:
-    """A place name (jieba's ns) that no indexed notice prints anywhere: a city not indexed."""
+_ADMIN_SUFFIX = re.compile(r"(?:市|省|县|自治区|自治州|地区|盟|旗)$")
+_SCOPED_AFTER = re.compile(r"\s*(?:(?:19|20)?\d{2}\s*年|市|政府|人民政府|的?(?:民生实事|实事|政府工作报告|工作报告|工作要点))")
+
+
+def _other_place(text: str, services: Services) -> tuple[str, bool]:
+    """A place the question names (jieba's ns) that no indexed notice governs, and whether any notice prints it.
+
+    Names of places inside an indexed place's own name (成都 in 成都市) are not other places.
+    """
     import jieba.posseg as pseg
 
     known = set(services.places)
+    at = 0
     for word, flag in pseg.lcut(text):
-        if flag == "ns" and len(word) >= 2 and not any(word in k or k in word for k in known):
-            if not services.printed(word.lower()) and not services.printed(re.sub(r"[市省县区州]$", "", word)):
-                return word
-    return ""
+        start = text.find(word, at)
+        at = start + len(word) if start >= 0 else at
+        after = text[at : at + 12]
+        # A place as the question's scope ("昆明市…", "西安2024年…", "昆明的民生实事"), not a river or a
+        # mountain it asks about (黄河两岸, 龙泉山).
+        scoped = bool(_ADMIN_SUFFIX.search(word) or _SCOPED_AFTER.match(after))
+        if flag == "ns" and scoped and len(word) >= 2 and not any(word in k or k in word for k in known):
+            printed = services.printed(word.lower()) or services.printed(re.sub(r"[市省县区州]$", "", word))
+            return word, printed
+    return "", False
 
 
 def _by_place(ctx: Context, scope: list[Notice]) -> list[Notice]:
@@ -142,13 +161,23 @@ def _by_place(ctx: Context, scope: list[Notice]) -> list[Notice]:
             ctx.note_trace("scope", "place", places=places, notices=len(kept))
             return kept
         return scope
-    if not q.english:
-        unknown = _unknown_place(q.text, services)
-        if unknown:
-            have = "、".join(sorted({place_of(n.doc) for n in services.notices} - {""})) or "—"
-            ctx.refusal = f"所索引的通知中没有关于“{unknown}”的文件（已索引：{have}及全国性文件），无法据此作答。"
-            ctx.note_trace("scope", "place not indexed", place=unknown)
-    return scope
+    if q.english:
+        return scope
+    other, printed = _other_place(q.text, services)
+    if not other:
+        return scope
+    have = "、".join(sorted({place_of(n.doc) for n in services.notices} - {""})) or "—"
+    refusal = f"所索引的通知中没有{other}的文件（已索引：{have}及全国性文件），无法据此作答。"
+    if not printed:
+        ctx.refusal = refusal
+        ctx.note_trace("scope", "place not indexed", place=other)
+        return scope
+    # A place no indexed notice governs: another city's own notices do not speak for it; national ones may.
+    kept = [n for n in scope if not place_of(n.doc)]
+    ctx.note_trace("scope", "another place: national notices only", place=other, notices=len(kept))
+    if not kept:
+        ctx.refusal = refusal
+    return kept
 
 
 def _by_year(ctx: Context, scope: list[Notice]) -> list[Notice]:
@@ -164,9 +193,9 @@ def _by_year(ctx: Context, scope: list[Notice]) -> list[Notice]:
             return kept
         # A list of a family's work for a year it has no edition of: say which years it has.
         families = {id(services.editions(n)[0].doc): services.editions(n) for n in scope}
-        multi = [f for f in families.values() if len(f) > 1]
-        if len(multi) == 1 and q.wants("list", "count") and len(scope) == len(multi[0]) and not q.wants("figure"):
-            have = "、".join(str(n.doc.year) for n in multi[0] if n.doc.year)
+        if len(families) == 1 and q.wants("list", "count") and not q.wants("figure"):
+            family = next(iter(families.values()))
+            have = "、".join(str(n.doc.year) for n in family if n.doc.year)
             ctx.refusal = (
                 f"所索引的通知中没有{years[0]}年的这份文件（已索引的年份：{have}），无法据此作答。" if not q.english
                 else f"No {years[0]} edition is indexed (indexed editions: {have})."
@@ -213,6 +242,10 @@ def _holds_in(entry: object, in_scope: set[int]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- terms
+#: A word that asks how many ("几条", "多少个"): the question's ask, not its topic.
+_QUANTITY = re.compile(r"(?:几|多少)[\u4e00-\u9fff]{0,2}")
+
+
 def _is_noun(char: str) -> bool:
     import jieba.posseg as pseg
 
@@ -236,7 +269,7 @@ def topic_terms(ctx: Context) -> list[str]:
     unit_keys = [e.key for e in named] + [n for e in named for n in e.names]
     out = []
     for w in ctx.words:
-        if w in vocab.CUE_WORDS or w in skip or re.fullmatch(r"\d{2,4}年?", w):
+        if w in vocab.CUE_WORDS or w in skip or re.fullmatch(r"\d{2,4}年?", w) or _QUANTITY.fullmatch(w):
             continue
         if len(w) == 1 and not _is_noun(w):
             continue  # a lone 不, 比 or 个 names nothing; a lone 水 or 林 does

@@ -87,11 +87,17 @@ class Services:
 
     @cached_property
     def places(self) -> dict[str, str]:
-        """Every way a question may name an indexed place → the place as printed."""
+        """Every way a question may name an indexed place → the place as printed: 成都市, 成都, and in
+        English its pinyin (chengdu)."""
+        from pypinyin import lazy_pinyin
+
         out: dict[str, str] = {}
         for n in self.notices:
-            for name in place_names(place_of(n.doc)):
-                out.setdefault(name, place_of(n.doc))
+            place = place_of(n.doc)
+            for name in place_names(place):
+                out.setdefault(name, place)
+                if len(name) >= 2 and not _PLACE_SUFFIX.search(name):
+                    out.setdefault("".join(lazy_pinyin(name)).lower(), place)
         return out
 
     # ------------------------------------------------------------------ per-row caches

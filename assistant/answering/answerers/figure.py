@@ -9,7 +9,7 @@ from __future__ import annotations
 from assistant.answering.context import Context
 from assistant.answering.latest import edition_label, editions_in_scope, other_figures, prefer_latest
 from assistant.answering.registry import Answerer, register
-from assistant.figures import best_target
+from assistant.figures import best_target, governing_year, only_figure_in_unit
 from assistant.records import Answer, Notice, Target, WorkPoint
 
 
@@ -53,6 +53,20 @@ def _as_task(n: Notice, p: WorkPoint, target: Target) -> tuple[Notice, WorkPoint
     return n, p, target
 
 
+def _year_missing(ctx: Context, point: WorkPoint, target: Target) -> str:
+    """Why a figure cannot answer a year the question names: no notice in scope is of that year and the
+    figure is not one set for it (济南2018年… with reports of 2016 and 2017 only). "" when it can."""
+    years = ctx.q.years or [y for y in ctx.q.short_years if any(n.doc.year == y for n in ctx.scope)]
+    if not years or any(n.doc.year in years for n in ctx.scope):
+        return ""
+    governing = governing_year(point.text, target, point.path)
+    if governing and int(governing) in years:
+        return ""
+    have = "、".join(sorted({str(n.doc.year) for n in ctx.scope if n.doc.year}))
+    return (f"No notice of {years[0]} is indexed (indexed years: {have}), and none sets a figure for {years[0]}."
+            if ctx.english else f"所索引的通知中没有{years[0]}年的文件（已索引的年份：{have}），也没有为{years[0]}年设定的这项数字。")
+
+
 def _same_figure(ctx: Context, point: WorkPoint) -> Target | None:
     found = find_figure(ctx, [point])
     return found[0] if found else None
@@ -71,9 +85,17 @@ class Figure(Answerer):
             return ctx.not_covered()
         entries, _ = prefer_latest(ctx, ctx.entries(ctx.hits()))
         found = find_figure(ctx, [p for _, p, _ in entries[:5]])
+        if found is None and entries:
+            only = only_figure_in_unit(ctx.search_text or ctx.q.text, entries[0][1], ctx.terms)
+            if only is not None:
+                found = (only, 0)
+                ctx.note_trace("figure", "the only figure of the best work point in the unit asked")
         if found is None:
             ctx.note_trace("figure", "no printed figure names the indicator")
             return ctx.not_covered() if ctx.q.figure_last else None
+        missing = _year_missing(ctx, entries[found[1]][1], found[0])
+        if missing:
+            return ctx.not_covered(why=missing)
         target, rank = found
         if rank:  # the figure stands in a lower hit: answer from that work point's latest edition too
             moved, _ = prefer_latest(ctx, [entries[rank], *[e for i, e in enumerate(entries) if i != rank]])
