@@ -89,6 +89,8 @@ PROCEDURE = re.compile(
 )
 #: Asks a plain fact about a named person or thing ("市长是谁", "电话是多少", "办公地址在哪"): the notices
 #: answer it only where they print the thing itself, as for an errand.
+#: A question asking what a named thing is ("火星探测计划是什么", "什么是河长制"): the thing must be printed.
+DEFINITION = re.compile(r"是什么|什么是|是指什么|指的是什么|是啥|啥是|what (?:is|are)\b|what does .+ mean", re.I)
 IDENTITY = re.compile(
     r"是谁|叫什么名字|叫什么|姓名|电话|联系方式|地址|在哪(?:里|儿)?(?!办)|营业时间|几点|官网|网址|"
     r"who is|who's|what is the (?:name|phone|address)|phone number|address of|where is",

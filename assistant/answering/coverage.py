@@ -90,7 +90,22 @@ class Coverage:
         if ctx.q.wants("identity") and not ctx.q.wants("lead") and not self.names_its_object(ctx.q.text, hits[:3],
                                                                                             vocab.IDENTITY):
             return Decision(False, focus, cut, "a fact about a thing no work point names")
+        if self.defines_unprinted(ctx):
+            return Decision(False, focus, cut, "asks what a thing is that no notice prints")
         return Decision(True, focus, cut)
+
+    @staticmethod
+    def defines_unprinted(ctx: Context) -> bool:
+        """A question asking what a thing is ("火星探测计划是什么") whose name holds a noun no work point of
+        the index prints (火星): no notice defines it, whatever passage comes closest."""
+        import jieba.posseg as pseg
+
+        q = ctx.q
+        if q.english or q.task_number is not None or q.asks - {"detail"} or not vocab.DEFINITION.search(q.text):
+            return False
+        stem = vocab.DEFINITION.sub(" ", q.text)
+        nouns = [w for w, flag in pseg.lcut(stem) if len(w) >= 2 and flag.startswith("n") and flag not in ("ns", "nr")]
+        return any(not ctx.services.printed(w) for w in nouns)
 
     def focus(self, text: str, hits: list[Hit], scope: list[Notice] | None = None) -> float:
         """Cosine of the question to its closest clause in the best three hits plus to its closest notice's centre."""
@@ -121,13 +136,13 @@ def _centres(searcher: Searcher) -> tuple[np.ndarray, dict[int, int]]:
     """The centres of the notices with work points (the normalised mean of their text vectors, stored in the
     index at build) and each one's position among them, by ``id(notice.doc)``."""
     index = searcher.index
-    if index.centres is None:  # an index opened without its centres: compute them
+    if getattr(index, "centres", None) is None:  # an index opened without its centres: compute them
         rows: dict[int, list[int]] = defaultdict(list)
         for i, (n, _) in enumerate(searcher.entries):
             rows[id(n.doc)].append(i)
         means = [searcher.vectors(ix).mean(axis=0) for ix in rows.values()]
         centres = np.array([m / (np.linalg.norm(m) or 1.0) for m in means], np.float32).reshape(-1, index.manifest["dim"])
         return centres, {doc: i for i, doc in enumerate(rows)}
-    records = index.records
+    records = getattr(index, "records", None)
     kept = [i for i, n in enumerate(index.notices) if (len(records.rows_of(i)) if records is not None else n.items)]
     return np.asarray(index.centres[kept], np.float32), {id(index.notices[i].doc): at for at, i in enumerate(kept)}

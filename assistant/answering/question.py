@@ -203,8 +203,22 @@ def _reads_as_followup(q: Question) -> bool:
         return False
     if q.english:
         return bool(re.match(r"^(?:and|what about|how about)\b", text, re.I)) or len(text.split()) <= 3
-    return bool(vocab.FOLLOWUP_OPEN.search(text) or re.search(r"呢[？?。.!！]*$", text) or "more" in q.asks
+    return bool(_opens_as_followup(text) or re.search(r"呢[？?。.!！]*$", text) or "more" in q.asks
                 or q.ordinal is not None)
+
+
+def _opens_as_followup(text: str) -> bool:
+    """Opens with 那…, 再…, 还有…: a one-character opener only where it is a word of its own, not the
+    start of one (再生水, 那曲市 are no follow-ups; 那它, 那市水务局 are)."""
+    import jieba
+
+    m = vocab.FOLLOWUP_OPEN.search(text)
+    if not m:
+        return False
+    if len(m.group(0)) > 1:
+        return True
+    first = next(iter(jieba.cut(text)), "")
+    return not (len(first) > 1 and jieba.dt.FREQ.get(first))
 
 
 def _asks_figure_last(text: str, english: bool) -> bool:

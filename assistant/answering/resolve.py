@@ -21,6 +21,7 @@ from assistant.answering.context import Context
 from assistant.answering.loose import Corrector, english_unit_phrase, english_units, suggest_units
 from assistant.answering.question import Question
 from assistant.answering.services import place_names, place_of
+from assistant.parse.vocab import LEVELS
 from assistant.records import Notice
 
 if TYPE_CHECKING:
@@ -146,7 +147,9 @@ def _other_place(text: str, services: Services) -> tuple[str, bool]:
         # A place as the question's scope ("昆明市…", "西安2024年…", "昆明的民生实事"), not a river or a
         # mountain it asks about (黄河两岸, 龙泉山).
         scoped = bool(_ADMIN_SUFFIX.search(word) or _SCOPED_AFTER.match(after))
-        if flag == "ns" and scoped and len(word) >= 2 and not any(word in k or k in word for k in known):
+        # A place's own name is two characters or more before its level (海东市, 西安); 城市 and 市区 are words.
+        named = len(_ADMIN_SUFFIX.sub("", word)) >= 2
+        if flag == "ns" and scoped and named and not any(word in k or k in word for k in known):
             printed = services.printed(word.lower()) or services.printed(re.sub(r"[市省县区州]$", "", word))
             return word, printed
     return "", False
@@ -271,8 +274,8 @@ def topic_terms(ctx: Context) -> list[str]:
     for w in ctx.words:
         if w in vocab.CUE_WORDS or w in skip or re.fullmatch(r"\d{2,4}年?", w) or _QUANTITY.fullmatch(w):
             continue
-        if len(w) == 1 and not _is_noun(w):
-            continue  # a lone 不, 比 or 个 names nothing; a lone 水 or 林 does
+        if len(w) == 1 and (not _is_noun(w) or w in LEVELS):
+            continue  # a lone 不, 比 or 个 names nothing, nor the 市 of 海东市 cut off its place; a lone 水 or 林 does
         if any(w in k or k in w for k in unit_keys if len(k) >= 2):
             continue
         out.append(w)
