@@ -45,6 +45,8 @@ PROBES_REFUSED = 0.02
 BANK_WEIGHT = {"zh": 1.0, "en": 2.0}
 #: How many work points the probes are made from (at most; spread over the whole index).
 PROBES = 240
+#: Up to this many work points the probes are drawn from all of them; above, rows are drawn first.
+SAMPLE_FROM_ALL = 50_000
 _FRAMES_ZH = ("要达到多少", "由谁牵头", "有什么要求", "是怎么安排的", "具体要做什么", "的目标是什么")
 _VERBISH = re.compile(r"^(推进|加快|加强|实施|开展|完成|推动|深化|落实|健全|建立|全面|持续|积极|大力|进一步|着力|坚持)")
 
@@ -85,8 +87,12 @@ def probes(searcher: Searcher, n: int = PROBES, seed: int = 0) -> list[str]:
     from assistant.index import clause_texts
 
     rng = random.Random(seed)
-    entries = [(n_, p) for n_, p in searcher.entries if p.item != "导语" and p.text.strip()]
-    picked = entries if len(entries) <= n else rng.sample(entries, n)
+    if len(searcher.entries) <= SAMPLE_FROM_ALL:
+        entries = [(n_, p) for n_, p in searcher.entries if p.item != "导语" and p.text.strip()]
+        picked = entries if len(entries) <= n else rng.sample(entries, n)
+    else:  # a large index: draw rows first, so only the notices drawn are read (assistant.store)
+        drawn = (searcher.entries[i] for i in rng.sample(range(len(searcher.entries)), 4 * n))
+        picked = [(n_, p) for n_, p in drawn if p.item != "导语" and p.text.strip()][:n]
     out = []
     tokenizer = searcher.index.tokenizer
     for i, (_, p) in enumerate(picked):

@@ -42,7 +42,7 @@ def cmd_build(args: argparse.Namespace) -> None:
 
     embedder = load_embedder(args.model, progress=not args.quiet)
     report = build_index(args.corpus, args.index, embedder, force=args.force, progress=not args.quiet,
-                         max_bytes=megabytes_to_bytes(args.max_file_mb))
+                         max_bytes=megabytes_to_bytes(args.max_file_mb), kind=args.index_kind)
     if args.json:
         _print_json(report.__dict__)
     elif args.quiet:
@@ -243,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-embed everything, replacing an index of another model")
     p.add_argument("--max-file-mb", type=positive_megabytes, default=MAX_FILE_MB, metavar="MB",
                    help=f"skip a file above this size, with a warning (default: {MAX_FILE_MB})")
+    p.add_argument("--index-kind", choices=["flat", "hnsw"], default=None,
+                   help="flat (every row scored) or hnsw (candidates from graphs); default: flat up to 20,000 work points")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_build)
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.parse.units import locality, merge_misprints, unit_key
 from assistant.records import Notice, WorkPoint
@@ -39,27 +41,55 @@ class UnitEntry:
         return sum(len(v) for r, v in self.points.items() if roles is None or r in roles)
 
 
+def unit_table(notices: Iterable[Notice]) -> list[dict[str, Any]]:
+    """Every unit of these notices as plain data (what :meth:`UnitDirectory.from_table` reads): its place, key,
+    the names it is printed under (each time) and, by role, the rows of its work points (notices' work points
+    numbered in order). An index stores it, so a large index need not read every work point to start."""
+    # Keyed by (place, key): a city's 市发展改革委 is not the national 发展改革委.
+    raw: list[tuple[str, str, str, str, int]] = []
+    row = 0
+    for notice in notices:
+        place = locality(notice.doc.issuer)
+        for point in notice.items:
+            # Every role printed (a unit under both 牵头 and 责任 keeps both), and a bracketed
+            # executing body (市应急局〈市消防救援支队〉) as a unit of its own too.
+            for name, role in point.role_pairs():
+                raw.append((place, unit_key(name, place), name, role, row))
+            row += 1
+    keys: dict[str, set[str]] = defaultdict(set)
+    for place, key, *_ in raw:
+        keys[place].add(key)
+    merged = {place: merge_misprints(k) for place, k in keys.items()}
+    units: dict[tuple[str, str], dict[str, Any]] = {}
+    for place, key, name, role, row in raw:
+        key = merged[place].get(key, key)
+        unit = units.setdefault((place, key), {"place": place, "key": key, "names": [], "roles": {}})
+        unit["names"].append(name)
+        rows = unit["roles"].setdefault(role, [])
+        if not rows or rows[-1] != row:  # a row's role pairs come together: a repeat is the last one
+            rows.append(row)
+    return list(units.values())
+
+
 class UnitDirectory:
     """Every unit of a set of notices, looked up by loose name."""
 
     def __init__(self, notices: list[Notice]) -> None:
-        # Keyed by (place, key): a city's 市发展改革委 is not the national 发展改革委.
+        self._from(unit_table(notices), [(n, p) for n in notices for p in n.items])
+
+    @classmethod
+    def from_table(cls, table: list[dict[str, Any]], entries: Sequence[tuple[Notice, WorkPoint]]) -> UnitDirectory:
+        """The directory of an index from its stored :func:`unit_table`; a unit's work points are read from
+        ``entries`` when first listed."""
+        directory = cls.__new__(cls)
+        directory._from(table, entries)
+        return directory
+
+    def _from(self, table: list[dict[str, Any]], entries: Sequence[tuple[Notice, WorkPoint]]) -> None:
         self.units: dict[tuple[str, str], UnitEntry] = {}
-        raw: list[tuple[str, str, str, str, Notice, WorkPoint]] = []
-        for notice in notices:
-            place = locality(notice.doc.issuer)
-            for point in notice.items:
-                # Every role printed (a unit under both 牵头 and 责任 keeps both), and a bracketed
-                # executing body (市应急局〈市消防救援支队〉) as a unit of its own too.
-                for name, role in point.role_pairs():
-                    raw.append((place, unit_key(name, place), name, role, notice, point))
-        merged = {p: merge_misprints({k for q, k, *_ in raw if q == p}) for p in {r[0] for r in raw}}
-        for place, key, name, role, notice, point in raw:
-            key = merged[place].get(key, key)
-            entry = self.units.setdefault((place, key), UnitEntry(key, place))
-            entry.names.append(name)
-            if (notice, point) not in entry.points[role]:
-                entry.points[role].append((notice, point))
+        for unit in table:
+            points = defaultdict(list, {r: _Points(rows, entries) for r, rows in unit["roles"].items()})
+            self.units[(unit["place"], unit["key"])] = UnitEntry(unit["key"], unit["place"], list(unit["names"]), points)
         self._by_key: dict[str, list[UnitEntry]] = defaultdict(list)
         for entry in self.units.values():
             self._by_key[entry.key].append(entry)
@@ -94,6 +124,29 @@ class UnitDirectory:
         """Roles the unit holds, strongest first."""
         order = ["牵头", "负责", "责任", "配合", "参与", "指导"]
         return sorted(entry.points, key=lambda r: order.index(r) if r in order else len(order))
+
+
+class _Points(Sequence[tuple[Notice, WorkPoint]]):
+    """A unit's work points in one role, by row, read from the index's entries each time they are listed (a
+    large index keeps only the notices read last, :mod:`assistant.store`)."""
+
+    def __init__(self, rows: list[int], entries: Sequence[tuple[Notice, WorkPoint]]) -> None:
+        self.rows, self._entries = rows, entries
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - Sequence's int and slice forms
+        if isinstance(i, slice):
+            return [self._entries[r] for r in self.rows[i]]
+        return self._entries[self.rows[i]]
+
+    def __iter__(self) -> Iterator[tuple[Notice, WorkPoint]]:
+        entries = self._entries
+        return (entries[r] for r in self.rows)
+
+    def __repr__(self) -> str:
+        return f"_Points({len(self.rows)} rows)"
 
 
 def _cover(word: str, key: str) -> float:

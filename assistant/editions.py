@@ -118,10 +118,14 @@ def families(notices: list[Notice]) -> list[list[Notice]]:
             i = parent[i]
         return i
 
-    for i in range(len(notices)):
-        for j in range(i + 1, len(notices)):
-            if root(i) != root(j) and same_family(notices[i], notices[j]):
-                parent[root(j)] = root(i)
+    buckets: dict[tuple[str, str], list[int]] = {}
+    for i, notice in enumerate(notices):  # editions share the family key: compare within a key only
+        buckets.setdefault(family_key(notice), []).append(i)
+    for bucket in buckets.values():
+        for a, i in enumerate(bucket):
+            for j in bucket[a + 1 :]:
+                if root(i) != root(j) and same_family(notices[i], notices[j]):
+                    parent[root(j)] = root(i)
     groups: dict[int, list[Notice]] = {}
     for i, notice in enumerate(notices):
         groups.setdefault(root(i), []).append(notice)

@@ -18,6 +18,7 @@ import struct
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib import metadata, resources
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "multilingual-e5-small"
 PROMPTS = {"query": "query: ", "document": "passage: "}
+#: A part of a passage to embed from the passage's own pass: its ``(start, end)`` character ranges.
+Part = list[tuple[int, int]]
 _USE = f"give a sentence-transformers model folder or hub name, or no model to use {DEFAULT_MODEL}"
 _SOURCE = "e5-small-q4.bin"
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])  # fp16 scale + 32 packed 4-bit weights
@@ -93,6 +96,113 @@ class Embedder:
         """
         return self._encode("document", texts, batch_size, show_progress)
 
+    def encode_document_parts(
+        self,
+        texts: list[str],
+        parts: list[list[Part]],
+        batch_size: int = 32,
+        show_progress: bool = False,
+        unit: str = "texts",
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed passages and parts of each (a sentence, a title) from one pass over each passage.
+
+        A part's vector is the mean of the passage's token states over the tokens that overlap its
+        character ranges, normalised: the model's own mean pooling confined to the part, whose tokens
+        have read the whole passage ("late chunking"). A passage longer than the model's window is read
+        in overlapping windows, each token's state taken from the window it lies deepest in; the
+        passage's own vector is that of its first window, as :meth:`encode_documents` gives it. A model
+        that does not mean-pool, or a part that holds no token, is embedded as a passage of its own.
+
+        Args:
+            texts: The passages.
+            parts: For each passage, its parts, each a list of ``(start, end)`` character ranges.
+            batch_size: Windows per forward pass; they are batched by length.
+            show_progress: Show a progress bar (passages per second, time left) on stderr.
+            unit: What the progress bar counts.
+
+        Returns:
+            The ``(n, dim)`` passage vectors and, for each passage, the ``(len(parts[i]), dim)`` vectors of
+            its parts: float32, L2-normalised.
+        """
+        if len(parts) != len(texts):
+            raise ValueError(f"{len(parts)} part lists for {len(texts)} texts")
+        if not _mean_pooled(self.model):
+            vectors = self.encode_documents(texts, batch_size, show_progress)
+            flat = self.encode_documents(
+                ["".join(t[a:b] for a, b in part) for t, ps in zip(texts, parts, strict=True) for part in ps],
+                batch_size,
+            )
+            return vectors, _split(flat, [len(p) for p in parts])
+        return self._encode_parts(texts, parts, batch_size, show_progress, unit)
+
+    def _encode_parts(
+        self, texts: list[str], parts: list[list[Part]], batch_size: int, progress: bool, unit: str
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        import torch
+        from tqdm.auto import tqdm
+
+        tokenizer, prompt = self.model.tokenizer, self._prompts["document"]
+        limit = int(self.model.max_seq_length or tokenizer.model_max_length)
+        counts = [len(p) for p in parts]
+        first = np.concatenate([[0], np.cumsum(counts)]).astype(int)
+        windows: list[_Window] = []
+        for chunk in range(0, len(texts), 1024):  # one tokenizer call per chunk keeps the offsets' memory small
+            batch = [prompt + t for t in texts[chunk : chunk + 1024]]
+            enc = tokenizer(batch, truncation=False, return_offsets_mapping=True, return_special_tokens_mask=True,
+                            verbose=False)
+            for j in range(len(batch)):
+                i = chunk + j
+                windows += _windows(
+                    i, enc["input_ids"][j], enc["offset_mapping"][j], enc["special_tokens_mask"][j],
+                    [[(a + len(prompt), b + len(prompt)) for a, b in part] for part in parts[i]], int(first[i]),
+                    len(prompt.rstrip()), limit,
+                )
+        windows.sort(key=lambda w: -len(w.ids))  # batching by length: little padding
+        device = self.model.device
+        pad = tokenizer.pad_token_id or 0
+        vectors = torch.zeros((len(texts), self.dim), dtype=torch.float32, device=device)
+        sums = torch.zeros((int(first[-1]), self.dim), dtype=torch.float32, device=device)
+        tokens = np.zeros(int(first[-1]), dtype=np.int64)
+        bar = tqdm(total=len(texts), unit=f" {unit}", desc="embedding", disable=not progress, smoothing=0.1)
+        self.model.eval()
+        with torch.inference_mode():
+            for start in range(0, len(windows), batch_size):
+                batch_w = windows[start : start + batch_size]
+                width = len(batch_w[0].ids)
+                ids = torch.full((len(batch_w), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(batch_w), width), dtype=torch.long)
+                for row, w in enumerate(batch_w):
+                    ids[row, : len(w.ids)] = torch.tensor(w.ids)
+                    mask[row, : len(w.ids)] = 1
+                out = self.model({"input_ids": ids.to(device), "attention_mask": mask.to(device)})
+                heads = [(row, w.text) for row, w in enumerate(batch_w) if w.head]
+                if heads:
+                    rows, which = zip(*heads, strict=True)
+                    vectors[list(which)] = out["sentence_embedding"][list(rows)].float()
+                rows_, pos_, part_ = [], [], []
+                for row, w in enumerate(batch_w):
+                    rows_.append(np.full(len(w.positions), row))
+                    pos_.append(w.positions)
+                    part_.append(w.part_of)
+                if pos_ and sum(map(len, pos_)):
+                    part_idx = np.concatenate(part_)
+                    states = out["token_embeddings"][torch.from_numpy(np.concatenate(rows_)).to(device),
+                                                     torch.from_numpy(np.concatenate(pos_)).to(device)]
+                    sums.index_add_(0, torch.from_numpy(part_idx).to(device), states.float())
+                    tokens += np.bincount(part_idx, minlength=len(tokens))
+                bar.update(len(heads))
+        bar.close()
+        vectors = torch.nn.functional.normalize(vectors, dim=1).cpu().numpy()
+        pooled = torch.nn.functional.normalize(sums, dim=1).cpu().numpy()
+        empty = np.flatnonzero(tokens == 0)
+        if len(empty):
+            owner = np.searchsorted(first, empty, side="right") - 1
+            alone = [
+                "".join(texts[i][a:b] for a, b in parts[i][k - first[i]]) for i, k in zip(owner, empty, strict=True)
+            ]
+            pooled[empty] = self.encode_documents(alone, batch_size)
+        return np.ascontiguousarray(vectors, np.float32), _split(np.ascontiguousarray(pooled, np.float32), counts)
+
     def _encode(self, task: str, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -109,6 +219,85 @@ class Embedder:
 
     def __repr__(self) -> str:
         return f"Embedder(name={self.name!r}, dim={self.dim})"
+
+
+@dataclass
+class _Window:
+    """Up to the model's length of one passage's tokens, and which of them are pooled into which part."""
+
+    text: int  # the passage's index
+    head: bool  # its first window: the one whose pooled vector is the passage's
+    ids: list[int]
+    positions: np.ndarray  # token positions in ``ids`` pooled into a part
+    part_of: np.ndarray  # for each of them, the part's index over all passages
+
+
+def _windows(
+    text: int, ids: list[int], offsets: list[tuple[int, int]], special: list[int], parts: list[Part],
+    first: int, prompt_chars: int, limit: int,
+) -> list[_Window]:
+    """Cut one tokenised passage into windows of at most ``limit`` tokens, each token pooled from one of them.
+
+    The first window is the passage as truncation gives it. The next ones repeat the special tokens and
+    the prompt, then go on from a quarter-window of overlap; a token is read from the window it lies
+    deepest in, so each has context on both sides.
+    """
+    n = len(ids)
+    lead = next((k for k, s in enumerate(special) if not s), n)
+    trail = next((k for k, s in enumerate(reversed(special)) if not s), 0) if lead < n else 0
+    body = ids[lead : n - trail]
+    starts = np.array([a for a, _ in offsets[lead : n - trail]], dtype=np.int64)
+    ends = np.array([b for _, b in offsets[lead : n - trail]], dtype=np.int64)
+    capacity = limit - lead - trail
+    prompt = int(np.searchsorted(starts, prompt_chars, side="left"))  # the prompt's own tokens
+    spans = [(0, min(len(body), capacity))]
+    step = max(1, capacity - prompt)
+    while spans[-1][1] < len(body):
+        a = max(spans[-1][1] - step // 4, spans[-1][0] + 1)
+        spans.append((a, min(len(body), a + step)))
+    depth = np.full((len(spans), len(body)), -1.0)
+    for k, (a, b) in enumerate(spans):
+        t = np.arange(a, b)
+        left = t - a if k else np.full(len(t), np.inf)
+        right = b - t if b < len(body) else np.full(len(t), np.inf)
+        depth[k, a:b] = np.minimum(left, right)
+    home = depth.argmax(axis=0) if len(body) else np.zeros(0, dtype=int)
+    tokens = []
+    for ranges in parts:
+        spread = [np.arange(np.searchsorted(ends, a, side="right"), np.searchsorted(starts, b, side="left"))
+                  for a, b in ranges]
+        tokens.append(np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *spread])))
+    out = []
+    for k, (a, b) in enumerate(spans):
+        kept = body[:prompt] if k else []
+        shift = lead + len(kept) - a
+        positions, part_of = [], []
+        for j, t in enumerate(tokens):
+            mine = t[home[t] == k] if len(t) else t
+            positions.append(mine + shift)
+            part_of.append(np.full(len(mine), first + j, dtype=np.int64))
+        out.append(_Window(
+            text, k == 0, ids[:lead] + kept + body[a:b] + ids[n - trail :],
+            np.concatenate([np.zeros(0, dtype=np.int64), *positions]),
+            np.concatenate([np.zeros(0, dtype=np.int64), *part_of]),
+        ))
+    return out
+
+
+def _mean_pooled(model: SentenceTransformer) -> bool:
+    """Whether the model is a transformer, mean pooling over every token and at most a normalisation."""
+    names = [type(m).__name__ for m in model]
+    if names[:2] != ["Transformer", "Pooling"] or set(names[2:]) - {"Normalize"}:
+        return False
+    pooling = model[1]
+    mode = getattr(pooling, "pooling_mode", None)
+    if mode is None and hasattr(pooling, "get_pooling_mode_str"):  # sentence-transformers < 6
+        mode = pooling.get_pooling_mode_str()
+    return mode in ("mean", ("mean",), ["mean"]) and getattr(pooling, "include_prompt", True)
+
+
+def _split(rows: np.ndarray, counts: list[int]) -> list[np.ndarray]:
+    return np.split(rows, np.cumsum(counts)[:-1]) if counts else []
 
 
 def default_model_dir() -> pathlib.Path:

@@ -5,14 +5,22 @@ Layout (all plain files)::
     index/manifest.json        format, model, dimension, corpus files with their hashes, current data
                                folder and each of its files with its size and SHA-256
     index/data-<id>/items.jsonl     one parsed notice a line (metadata and work points)
+    index/data-<id>/notices.jsonl   per notice: metadata, work points and line offset (:mod:`assistant.store`)
     index/data-<id>/embeddings.npy  one row a work point (heading path and text), in items.jsonl order
     index/data-<id>/titles.npy      one row a work point (its section and title alone)
     index/data-<id>/clauses.npy     one row a clause of a work point (:func:`clause_texts`), in order
     index/data-<id>/clause_owner.npy  for each clause row, its work point's row
-    index/data-<id>/dense.faiss     inner-product FAISS index over the text rows
-    index/data-<id>/titles.faiss    the same over the title rows
+    index/data-<id>/dense.faiss     FAISS index over the text rows (flat, or HNSW in a large index)
+    index/data-<id>/titles.faiss    the same over the title rows (and clauses.faiss in a large index)
+    index/data-<id>/moments.npz     each signal's statistics for the fusion's standardisation
     index/data-<id>/bm25/           bm25s arrays over the same work points
+    index/data-<id>/centres.npy     each notice's centre (normalised mean of its text vectors)
+    index/data-<id>/units.json      every unit with its work points' rows by role (:func:`assistant.directory.unit_table`)
+    index/data-<id>/families.json   the notices' families of editions (:func:`assistant.editions.families`)
     index/data-<id>/userdict.txt    the jieba words taken from the corpus
+
+The vectors, FAISS and BM25 files are the search engine's (:mod:`assistant.engines`; the manifest's
+``engine`` names it and its kind, flat or HNSW by size).
 
 A build writes a new data folder and then replaces ``manifest.json`` in one step, so a reader
 sees either the old index or the new one. A rebuild re-embeds only new or changed files.
@@ -39,13 +47,14 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant import store
 from assistant.errors import (
     AssistantError,
     IndexDamagedError,
@@ -56,21 +65,29 @@ from assistant.errors import (
 from assistant.parse.readers import MAX_FILE_BYTES, check_size
 from assistant.parse.targets import sentences
 from assistant.records import Notice, NoticeInfo, WorkPoint
+from assistant.store import Records
 from assistant.tokenize import Tokenizer, corpus_terms
 
 if TYPE_CHECKING:
     from assistant.embed import Embedder
+    from assistant.engines import Engine, Stored
 
-FORMAT = 3
+#: 4: notices.jsonl, moments.npz, centres.npy and the manifest's engine; float16 vectors and HNSW graphs in a large index.
+FORMAT = 4
 #: A sentence longer than this is cut at its commas into clauses, each embedded on its own.
 CLAUSE_CHARS = 60
 #: The manifest keys a build writes and a reader needs; one missing means the folder is damaged.
-MANIFEST_KEYS = ("format", "parser", "model", "dim", "data", "items", "files", "data_files")
+MANIFEST_KEYS = ("format", "parser", "model", "dim", "data", "items", "files", "data_files", "engine")
 #: The data files every index has (``bm25/`` is left out when there are no work points).
 DATA_FILES = (
-    "items.jsonl", "embeddings.npy", "titles.npy", "clauses.npy", "clause_owner.npy",
-    "dense.faiss", "titles.faiss", "userdict.txt",
+    "items.jsonl", "notices.jsonl", "embeddings.npy", "titles.npy", "clauses.npy", "clause_owner.npy",
+    "dense.faiss", "titles.faiss", "moments.npz", "centres.npy", "units.json", "families.json", "userdict.txt",
 )
+#: A data file larger than this is checked at load by its size and the SHA-256 of :data:`SAMPLE_BLOCKS`
+#: blocks spread over it (hashing the gigabytes of a million work points would take most of a minute);
+#: its whole SHA-256 is still recorded.
+FULL_HASH_BYTES = 64 << 20
+SAMPLE_BLOCKS = 256
 log = logging.getLogger(__name__)
 # The CLI and the app print warnings from the report; without a handler here Python's last-resort
 # handler would print each a second time.
@@ -126,6 +143,39 @@ def clause_texts(point: WorkPoint) -> list[str]:
         parts = re.split(r"[，,]", sentence) if len(sentence) > CLAUSE_CHARS else [sentence]
         out += [x for x in parts if len(x) >= 4]
     return out or [point.title or point.text or point.item]
+
+
+def part_ranges(doc: NoticeInfo, point: WorkPoint) -> tuple[str, list[list[tuple[int, int]] | None]]:
+    """Where a work point's title, clauses and figure windows lie in its :func:`embedding_text`.
+
+    Returns the text and, in the order title, :func:`clause_texts`, :func:`assistant.figures.window_texts`,
+    each one's character ranges in it (a title is its section's name in the heading path and its own
+    words in the text), or None for one not found there, to be embedded apart.
+    """
+    from assistant.figures import window_texts
+
+    text = embedding_text(doc, point)
+    base = len(text) - len(point.text)  # the point's own text ends the embedding text
+    path = " > ".join(point.path)
+    found: list[list[tuple[int, int]] | None] = []
+    title = [(len(path) - len(point.path[-1]), len(path))] if point.path and point.path[-1] else []
+    at = point.text.find(point.title) if point.title else -1
+    title += [(base + at, base + at + len(point.title))] if at >= 0 else []
+    found.append(title if title and (at >= 0 or not point.title) else None)
+    kept = [i for i, ch in enumerate(point.text) if ch != "\n"]  # clause_texts reads the text without line breaks
+    flat, cursor = point.text.replace("\n", ""), 0
+    for clause in clause_texts(point):
+        i = flat.find(clause, cursor)
+        i = flat.find(clause) if i < 0 else i
+        if i < 0 or not clause:
+            found.append(None)
+            continue
+        found.append([(base + kept[i], base + kept[i + len(clause) - 1] + 1)])
+        cursor = i + len(clause)
+    for window in window_texts(point):
+        i = point.text.find(window)
+        found.append([(base + i, base + i + len(window))] if i >= 0 and window else None)
+    return text, found
 
 
 def bm25_text(doc: NoticeInfo, point: WorkPoint) -> str:
@@ -279,7 +329,7 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     missing = [key for key in MANIFEST_KEYS if key not in manifest]
     if missing:
         raise IndexDamagedError(index_dir, f"manifest.json has no {', '.join(map(repr, missing))}")
-    types = {"model": str, "dim": int, "data": str, "items": int, "files": dict, "data_files": dict}
+    types = {"model": str, "dim": int, "data": str, "items": int, "files": dict, "data_files": dict, "engine": dict}
     wrong = [key for key, kind in types.items() if not isinstance(manifest[key], kind)]
     if wrong or not re.fullmatch(r"data-[0-9a-f]+", str(manifest["data"])):
         raise IndexDamagedError(index_dir, f"manifest.json has a wrong {', '.join(map(repr, wrong or ['data']))}")
@@ -312,15 +362,35 @@ def check_data(index_dir: Path, manifest: dict[str, Any]) -> Path:
         size = path.stat().st_size
         if size != meta["bytes"]:
             raise IndexDamagedError(index_dir, f"{name} is {size} bytes, the manifest says {meta['bytes']}")
-        if file_hash(path) != meta["sha256"]:
+        if "sample_sha256" in meta and size > FULL_HASH_BYTES:
+            if sample_hash(path) != meta["sample_sha256"]:
+                raise IndexDamagedError(index_dir, f"{name} does not match the sampled SHA-256 the manifest records")
+        elif file_hash(path) != meta["sha256"]:
             raise IndexDamagedError(index_dir, f"{name} does not match the SHA-256 the manifest records")
     return data
 
 
+def sample_hash(path: Path, blocks: int = SAMPLE_BLOCKS, block: int = 1 << 16) -> str:
+    """SHA-256 of a file's size and of ``blocks`` blocks spread evenly over it, first and last included."""
+    size = path.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with open(path, "rb") as f:
+        for at in np.linspace(0, max(size - block, 0), blocks).astype(np.int64):
+            f.seek(int(at))
+            h.update(f.read(block))
+    return h.hexdigest()
+
+
 def _data_files(folder: Path) -> dict[str, dict[str, Any]]:
-    """Every file under a data folder with its size and SHA-256, by its path in the folder."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    return {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": file_hash(p)} for p in files}
+    """Every file under a data folder with its size and SHA-256 (and a sampled one for a large file), by path."""
+    out = {}
+    for p in sorted(p for p in folder.rglob("*") if p.is_file()):
+        size = p.stat().st_size
+        meta: dict[str, Any] = {"bytes": size, "sha256": file_hash(p)}
+        if size > FULL_HASH_BYTES:
+            meta["sample_sha256"] = sample_hash(p)
+        out[p.relative_to(folder).as_posix()] = meta
+    return out
 
 
 def check_model(manifest: dict[str, Any], model: str, index_dir: Path) -> None:
@@ -369,49 +439,47 @@ def _load_previous(
     if manifest["parser"] != PARSER_VERSION:
         return {}, {}  # parsed by another version of the parser: read every file again
     try:
-        notices, arrays = _read_data(index_dir, manifest)
+        records, arrays = _read_data(index_dir, manifest, eager=True)
     except IndexDamagedError as e:
         warn(str(index_dir), f"the index was damaged ({e.problem}): built again from the corpus")
         return {}, {}
     vectors, titles, clauses, owner = (arrays[k] for k in ("embeddings", "titles", "clauses", "clause_owner"))
+    starts = np.searchsorted(owner, np.arange(len(vectors) + 1))  # a row's clauses are contiguous, in row order
     out, row = {}, 0
-    for notice in notices:
+    for notice in records.notices:
         n = len(notice.items)
-        rows = (owner >= row) & (owner < row + n)
-        out[notice.file] = (notice, (vectors[row : row + n], titles[row : row + n], clauses[rows]))
+        parts = (vectors[row : row + n], titles[row : row + n], clauses[starts[row] : starts[row + n]])
+        out[notice.file] = (notice, tuple(np.asarray(x, np.float32) for x in parts))
         row += n
     return manifest, out
 
 
-def _read_items(data: Path) -> list[Notice]:
-    notices = []
-    with open(data / "items.jsonl", encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    notices.append(Notice.from_dict(json.loads(line)))
-                except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
-                    raise ValueError(f"line {number} is not a notice ({type(e).__name__}: {e})") from e
-    return notices
-
-
-def _read_data(index_dir: Path, manifest: dict[str, Any]) -> tuple[list[Notice], dict[str, np.ndarray]]:
+def _read_data(
+    index_dir: Path, manifest: dict[str, Any], eager: bool | None = None
+) -> tuple[Records, dict[str, np.ndarray]]:
     """The notices and the arrays of an index folder, checked against its manifest and each other.
+
+    The arrays of a large (HNSW) index are memory-mapped; its work points are read when first used
+    unless ``eager`` (:mod:`assistant.store`).
 
     Raises:
         IndexDamagedError: naming the file that is missing, truncated, changed or of the wrong shape.
     """
+    from assistant.engines import entry_of
+
     data = check_data(index_dir, manifest)
 
     def read(name: str, reader: Callable[[Path], Any]) -> Any:
         try:
             return reader(data / name)
-        except (OSError, ValueError, EOFError, UnicodeDecodeError) as e:
+        except (OSError, ValueError, EOFError, UnicodeDecodeError, KeyError, TypeError) as e:
             raise IndexDamagedError(index_dir, f"{name} cannot be read: {e}") from e
 
-    notices = read("items.jsonl", lambda path: _read_items(path.parent))
-    arrays = {k: read(f"{k}.npy", np.load) for k in ("embeddings", "titles", "clauses", "clause_owner")}
-    n, dim = sum(len(notice.items) for notice in notices), manifest["dim"]
+    mmap = "r" if entry_of(manifest).get("kind", "flat") != "flat" else None
+    notices = read("items.jsonl", lambda path: Records(path.parent, eager))
+    arrays = {k: read(f"{k}.npy", lambda path: np.load(path, mmap_mode=mmap))
+              for k in ("embeddings", "titles", "clauses", "clause_owner")}
+    n, dim = len(notices), manifest["dim"]
     owner, clauses = arrays["clause_owner"], arrays["clauses"]
     problems = [f"items.jsonl holds {n} work points, the manifest says {manifest['items']}"] * (n != manifest["items"])
     problems += [
@@ -420,11 +488,19 @@ def _read_data(index_dir: Path, manifest: dict[str, Any]) -> tuple[list[Notice],
     ]
     if clauses.ndim != 2 or clauses.shape[1] != dim or owner.shape != (len(clauses),):
         problems.append(f"clauses.npy has shape {clauses.shape} and clause_owner.npy {owner.shape}")
-    elif not np.array_equal(np.unique(owner), np.arange(n)):
-        problems.append("clause_owner.npy does not give every work point its clauses")
+    elif not _owns_in_order(np.asarray(owner), n):
+        problems.append("clause_owner.npy does not give every work point its clauses, in row order")
     if problems:
         raise IndexDamagedError(index_dir, "; ".join(problems))
     return notices, arrays
+
+
+def _owns_in_order(owner: np.ndarray, n: int) -> bool:
+    """Whether clause owners run 0, 0, 1, …, n - 1 without a gap (every row has clauses, contiguous)."""
+    if not len(owner):
+        return n == 0
+    steps = np.diff(owner)
+    return bool(owner[0] == 0 and owner[-1] == n - 1 and (steps >= 0).all() and (steps <= 1).all())
 
 
 def _remove_leftovers(index_dir: Path, warn: Warn) -> None:
@@ -452,6 +528,7 @@ def build_index(
     progress: bool = True,
     on_progress: Callable[[str], None] | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
+    kind: str | None = None,
 ) -> BuildReport:
     """Parse every notice under ``corpus`` and (re)write the index in ``index_dir``.
 
@@ -469,6 +546,8 @@ def build_index(
         progress: show an embedding progress bar on stderr.
         on_progress: called with a line of text per stage (for the app).
         max_bytes: the size limit for one notice (``--max-file-mb``); None for none.
+        kind: the search index, ``"flat"`` (exact) or ``"hnsw"``; by default by size
+            (:func:`assistant.engines.folder.kind_for`).
 
     Raises:
         IndexFolderError: the folder holds an index built by another model and ``force`` is off.
@@ -544,7 +623,7 @@ def build_index(
         vectors: list[Vectors | None] = [chosen[rel][1] for rel in sorted(chosen)]
         hashes = {rel: chosen[rel][2] for rel in sorted(chosen)}
         report.removed = sorted(set(old_files) - set(hashes))
-        if _unchanged(old_manifest, hashes, report):
+        if _unchanged(old_manifest, hashes, report, kind) and _loads(index_dir, embedder.name, warn):
             # Nothing to embed, drop, calibrate or rewrite: the index on disk already is this corpus's.
             report.items = int(old_manifest["items"])
             report.seconds = time.perf_counter() - start
@@ -552,29 +631,25 @@ def build_index(
             return report
         todo = [(i, n) for i, (n, v) in enumerate(zip(notices, vectors, strict=True)) if v is None]
         points = [(n.doc, p) for _, n in todo for p in n.items]
+        fresh: dict[str, np.ndarray] = {}
         if points:
-            say(f"embedding {len(points)} work points with {embedder.name}")
-            new = embedder.encode_documents([embedding_text(d, p) for d, p in points], show_progress=progress)
-            new_titles = embedder.encode_documents([title_text(d, p) for d, p in points])
-            clauses = [clause_texts(p) for _, p in points]
-            say(f"embedding their {sum(map(len, clauses))} clauses")
-            new_clauses = embedder.encode_documents([c for cs in clauses for c in cs], show_progress=progress)
-            row = crow = 0
+            say(f"embedding {len(points)} work points with {embedder.name}, with their titles, clauses and figures")
+            new, new_titles, new_clauses, fresh = _embed_points(points, embedder, progress)
+            row = 0
             for i, n in todo:
                 k = len(n.items)
-                m = sum(len(cs) for cs in clauses[row : row + k])
-                vectors[i] = (new[row : row + k], new_titles[row : row + k], new_clauses[crow : crow + m])
-                row, crow = row + k, crow + m
+                vectors[i] = (new[row : row + k], new_titles[row : row + k], np.vstack(new_clauses[row : row + k]))
+                row += k
         report.embedded = len(points)
         empty = np.zeros((0, embedder.dim), np.float32)
         matrix = np.vstack([empty, *(v[0] for v in vectors if v is not None)]).astype(np.float32)
         titles = np.vstack([empty, *(v[1] for v in vectors if v is not None)]).astype(np.float32)
         clause_rows = np.vstack([empty, *(v[2] for v in vectors if v is not None)]).astype(np.float32)
         report.items = int(matrix.shape[0])
-        windows = _embed_windows(notices, _previous_windows(index_dir, old_manifest), embedder, say)
+        windows = _embed_windows(notices, {**_previous_windows(index_dir, old_manifest), **fresh}, embedder, say)
         say("writing the index")
-        data_name, data_files = _write_data(index_dir, notices, matrix, titles, clause_rows, windows)
-        calibration = _calibrate(index_dir, data_name, data_files, embedder, old_manifest, say)
+        data_name, data_files, engine = _write_data(index_dir, notices, matrix, titles, clause_rows, windows, kind)
+        calibration = _calibrate(index_dir, data_name, data_files, engine, embedder, old_manifest, say)
         manifest = {
             "format": FORMAT,
             "parser": PARSER_VERSION,
@@ -584,6 +659,7 @@ def build_index(
             "items": report.items,
             "files": hashes,
             "data_files": data_files,
+            "engine": engine,
             "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         if calibration is not None:
@@ -597,13 +673,30 @@ def build_index(
     return report
 
 
-def _unchanged(old: dict[str, Any], hashes: dict[str, dict[str, Any]], report: BuildReport) -> bool:
+def _loads(index_dir: Path, model: str, warn: Warn) -> bool:
+    """Whether the index on disk opens (its FAISS and BM25 files too, which no hash can vouch for); a
+    damaged one is warned about, to be written again."""
+    try:
+        load_index(index_dir, model=model)
+    except IndexDamagedError as e:
+        warn(str(index_dir), f"the index was damaged ({e.problem}): built again from the corpus")
+        return False
+    return True
+
+
+def _unchanged(
+    old: dict[str, Any], hashes: dict[str, dict[str, Any]], report: BuildReport, kind: str | None = None
+) -> bool:
     """Whether the previous build already holds exactly these files, read by this parser, with every
-    derived file (figure windows, the refusal calibration for this bank) in place."""
+    derived file (figure windows, the refusal calibration for this bank) in place, in the index kind asked for."""
     from assistant.calibration import bank_hash
+    from assistant.engines import entry_of
+    from assistant.engines.folder import kind_for
     from assistant.parse import PARSER_VERSION
 
     if not old or report.added or report.removed or old.get("parser") != PARSER_VERSION:
+        return False
+    if entry_of(old).get("kind") != (kind or kind_for(int(old.get("items", 0)))):
         return False
     if {f: m["sha256"] for f, m in old.get("files", {}).items()} != {f: m["sha256"] for f, m in hashes.items()}:
         return False
@@ -612,8 +705,8 @@ def _unchanged(old: dict[str, Any], hashes: dict[str, dict[str, Any]], report: B
 
 
 def _calibrate(
-    index_dir: Path, data_name: str, data_files: dict[str, dict[str, Any]], embedder: Embedder,
-    old_manifest: dict[str, Any], say: Callable[[str], None],
+    index_dir: Path, data_name: str, data_files: dict[str, dict[str, Any]], engine: dict[str, Any],
+    embedder: Embedder, old_manifest: dict[str, Any], say: Callable[[str], None],
 ) -> dict[str, Any] | None:
     """Set the new index's refusal cuts (:mod:`assistant.calibration`) and store the bank's anchors beside it.
 
@@ -625,7 +718,7 @@ def _calibrate(
 
     data = index_dir / data_name
     draft = {"format": FORMAT, "dim": embedder.dim, "data": data_name, "data_files": data_files,
-             "model": embedder.name, "items": _count_items(data)}
+             "model": embedder.name, "items": len(Records(data, eager=False)), "engine": engine}
     previous = None
     old = old_manifest.get("calibration") or {}
     if old.get("bank") == bank_hash() and old_manifest.get("model") == embedder.name:
@@ -646,10 +739,6 @@ def _calibrate(
     return result.to_manifest()
 
 
-def _count_items(data: Path) -> int:
-    return sum(len(n.items) for n in _read_items(data))
-
-
 def _previous_windows(index_dir: Path, manifest: dict[str, Any]) -> dict[str, np.ndarray]:
     """The figure windows the previous build embedded, by text (empty when there are none to reuse)."""
     if not manifest or "windows.json" not in manifest.get("data_files", {}):
@@ -663,11 +752,63 @@ def _previous_windows(index_dir: Path, manifest: dict[str, Any]) -> dict[str, np
     return dict(zip(texts, vectors, strict=False)) if len(texts) == len(vectors) else {}
 
 
+#: The parts of a work point pooled from its one pass instead of embedded as passages of their own
+#: (see :func:`_embed_points`): none by default. Measured on seed + State Council over the 187 ranked
+#: development and held-out questions (R@1 of the fused search): every part embedded alone 0.80;
+#: clauses and windows pooled 0.77; titles, clauses and windows pooled 0.78 (English R@1 0.90 → 0.60),
+#: for a build about three times as fast. ``ASSISTANT_POOLED_PARTS=title,clause,window`` chooses, for an
+#: archive where build time matters more than that.
+POOLED_PARTS = frozenset(x for x in os.environ.get("ASSISTANT_POOLED_PARTS", "").split(",") if x.strip())
+
+
+def _embed_points(
+    points: list[tuple[NoticeInfo, WorkPoint]], embedder: Embedder, progress: bool
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], dict[str, np.ndarray]]:
+    """Embed work points with their titles, clauses and figure windows.
+
+    A part named in :data:`POOLED_PARTS` is pooled from its text's tokens, from the text's one pass
+    (:meth:`Embedder.encode_document_parts`, see :func:`part_ranges`); any other part, and one not found
+    in the text, is embedded as a passage of its own (batched by length). Measured on seed + State
+    Council + local reports (benchmarks/build_rate.py): one pass per part makes the build about a
+    quarter as fast as a bare encode of the texts; pooling costs ranking quality (:data:`POOLED_PARTS`).
+
+    Returns:
+        The text vectors, the title vectors, each point's clause vectors, and the windows' vectors by text.
+    """
+    from assistant.figures import window_texts
+
+    texts, located, alone, slots = [], [], [], []
+    for d, p in points:
+        text, ranges = part_ranges(d, p)
+        n_clauses = len(clause_texts(p))
+        kinds = ["title"] + ["clause"] * n_clauses + ["window"] * (len(ranges) - 1 - n_clauses)
+        ranges = [r if kind in POOLED_PARTS else None for r, kind in zip(ranges, kinds, strict=True)]
+        texts.append(text)
+        located.append([r for r in ranges if r is not None])
+        strings = [title_text(d, p), *clause_texts(p), *window_texts(p)]
+        slots.append([None if r is not None else len(alone) + sum(x is None for x in ranges[:k])
+                      for k, r in enumerate(ranges)])
+        alone += [s for s, r in zip(strings, ranges, strict=True) if r is None]
+    vectors, pooled = embedder.encode_document_parts(texts, located, show_progress=progress, unit="work points")
+    apart = embedder.encode_documents(alone, show_progress=progress) if alone else np.zeros((0, embedder.dim), np.float32)
+    titles, clauses, windows = [], [], {}
+    for (_, p), rows, slot in zip(points, pooled, slots, strict=True):
+        it = iter(rows)
+        parts = [next(it) if k is None else apart[k] for k in slot]
+        n = len(clause_texts(p))
+        titles.append(parts[0])
+        clauses.append(np.asarray(parts[1 : 1 + n], np.float32).reshape(-1, embedder.dim))
+        for window, vector in zip(window_texts(p), parts[1 + n :], strict=True):
+            windows.setdefault(window, vector)
+    return vectors, np.asarray(titles, np.float32).reshape(-1, embedder.dim), clauses, windows
+
+
 def _embed_windows(
     notices: list[Notice], previous: dict[str, np.ndarray], embedder: Embedder, say: Callable[[str], None]
 ) -> tuple[list[str], np.ndarray]:
-    """Every figure's window (:func:`assistant.figures.window_texts`) with its vector, reusing the previous
-    build's: a figure question then reads them instead of embedding them while the user waits."""
+    """Every figure's window (:func:`assistant.figures.window_texts`) with its vector, reusing those known (the
+    previous build's, those pooled with their work points): a figure question then reads them instead of
+    embedding them while the user waits."""
     from assistant.figures import window_texts
 
     texts = list(dict.fromkeys(w for n in notices for p in n.items for w in window_texts(p)))
@@ -681,52 +822,82 @@ def _embed_windows(
 
 def _write_data(
     index_dir: Path, notices: list[Notice], matrix: np.ndarray, titles: np.ndarray, clauses: np.ndarray,
-    windows: tuple[list[str], np.ndarray] | None = None,
-) -> tuple[str, dict[str, dict[str, Any]]]:
-    """Write one complete data folder; return its name and its files with their sizes and hashes."""
-    import bm25s
-    import faiss
+    windows: tuple[list[str], np.ndarray] | None = None, kind: str | None = None,
+) -> tuple[str, dict[str, dict[str, Any]], dict[str, Any]]:
+    """Write one complete data folder; return its name, its files with their sizes and hashes, and its
+    engine's manifest entry."""
+    from assistant.engines import Stored
 
     name = f"data-{uuid.uuid4().hex[:12]}"
     tmp = index_dir / f".{name}.tmp"
     tmp.mkdir(parents=True)
-    with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
-        for notice in notices:
-            f.write(json.dumps({**notice.to_dict(), "file": notice.file}, ensure_ascii=False) + "\n")
     owner = [i for i, p in enumerate(p for n in notices for p in n.items) for _ in clause_texts(p)]
     if len(owner) != len(clauses):
         raise RuntimeError(f"{len(clauses)} clause vectors for {len(owner)} clauses")
-    np.save(tmp / "clause_owner.npy", np.asarray(owner, dtype=np.int32))
-    for name_, rows in (("embeddings", matrix), ("titles", titles), ("clauses", clauses)):
-        np.save(tmp / f"{name_}.npy", rows)
-    if windows is not None:
-        (tmp / "windows.json").write_text(json.dumps(windows[0], ensure_ascii=False), encoding="utf-8")
-        np.save(tmp / "windows.npy", windows[1])
-    for name_, rows in (("dense", matrix), ("titles", titles)):
-        flat = faiss.IndexFlatIP(rows.shape[1])  # inner product equals cosine on normalised vectors
-        flat.add(rows)
-        faiss.write_index(flat, str(tmp / f"{name_}.faiss"))
     words = corpus_terms(notices)
-    (tmp / "userdict.txt").write_text("\n".join(words), encoding="utf-8")
     tokenizer = Tokenizer(words)
-    corpus_tokens = [tokenizer.tokens(bm25_text(n.doc, p)) or ["_"] for n in notices for p in n.items]
-    retriever = bm25s.BM25()
-    if corpus_tokens:
-        retriever.index(corpus_tokens, show_progress=False)
-        retriever.save(str(tmp / "bm25"))
+    tokens = [tokenizer.tokens(bm25_text(n.doc, p)) or ["_"] for n in notices for p in n.items]
+    stored = Stored(matrix, titles, clauses, np.asarray(owner, dtype=np.int32), tokens)
+    engine = write_folder(tmp, notices, stored, words, windows, kind)
     files = _data_files(tmp)
     os.replace(tmp, index_dir / name)
-    return name, files
+    return name, files, engine
+
+
+def write_folder(
+    folder: Path, notices: list[Notice], stored: Stored, words: list[str],
+    windows: tuple[list[str], np.ndarray] | None = None, kind: str | None = None, engine: str | None = None,
+) -> dict[str, Any]:
+    """Write a data folder's files: the notices (:mod:`assistant.store`), the engine's, and what the answer
+    layer would otherwise work out from every work point when it starts (the notices' centres, the unit
+    directory, the families of editions), the jieba words and the figure windows.
+
+    Returns:
+        The engine's manifest entry.
+    """
+    from assistant.directory import unit_table
+    from assistant.editions import families
+    from assistant.engines import DEFAULT, write_engine
+
+    counts = store.write(folder, notices)
+    entry = write_engine(folder, stored, engine or DEFAULT, kind=kind)
+    large = entry.get("kind", "flat") != "flat"
+    np.save(folder / "centres.npy", _centres(stored.text, counts))
+    (folder / "units.json").write_text(json.dumps(unit_table(notices), ensure_ascii=False), encoding="utf-8")
+    number = {id(n): i for i, n in enumerate(notices)}
+    groups = [[number[id(n)] for n in group] for group in families(notices)]
+    (folder / "families.json").write_text(json.dumps(groups), encoding="utf-8")
+    (folder / "userdict.txt").write_text("\n".join(words), encoding="utf-8")
+    if windows is not None:
+        store.write_windows(folder, windows[0], windows[1], np.float16 if large else np.float32)
+    return entry
+
+
+def _centres(text: np.ndarray, counts: list[int]) -> np.ndarray:
+    """Each notice's centre: the normalised mean of its work points' text vectors (zeros for a notice without any)."""
+    dim = text.shape[1] if text.ndim == 2 else 0
+    sums = np.zeros((len(counts), dim), np.float64)
+    notice_of = np.repeat(np.arange(len(counts)), counts)
+    for at in range(0, len(text), 1 << 16):
+        np.add.at(sums, notice_of[at : at + (1 << 16)], np.asarray(text[at : at + (1 << 16)], np.float64))
+    sums /= np.maximum(np.asarray(counts, np.float64), 1)[:, None]
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 @dataclass
 class LoadedIndex:
-    """An index folder opened for reading: notices, a flat list of (notice, work point), FAISS and BM25."""
+    """An index folder opened for reading: notices, a flat list of (notice, work point), its engine.
+
+    ``embeddings``, ``clauses``, ``clause_owner``, ``dense``, ``titles`` and ``bm25`` are the embedded
+    engine's arrays and indexes (memory maps and HNSW graphs in a large index); read the signals
+    through ``engine`` (:mod:`assistant.engines`).
+    """
 
     path: Path
     manifest: dict[str, Any]
     notices: list[Notice]
-    entries: list[tuple[Notice, WorkPoint]]
+    entries: Sequence[tuple[Notice, WorkPoint]]
     embeddings: np.ndarray
     #: Every work point's clause vectors (:func:`clause_texts`), and for each row its entry's index.
     clauses: np.ndarray
@@ -736,10 +907,20 @@ class LoadedIndex:
     bm25: Any
     tokenizer: Tokenizer
     #: The vector of each figure's window, by the window's text (:func:`assistant.figures.window_texts`).
-    windows: dict[str, np.ndarray] = field(default_factory=dict)
+    windows: Mapping[str, np.ndarray] = field(default_factory=dict)
     #: The everyday questions the refusal score is measured against (:mod:`assistant.calibration`); None
     #: in an index built without a calibration.
     bank: np.ndarray | None = None
+    engine: Engine | None = None
+    #: ``id(point) → row`` for the work points read (:class:`assistant.store.RowMap`).
+    rows: Mapping[int, int] = field(default_factory=dict)
+    #: Each notice's centre (normalised mean of its text vectors), in ``notices`` order.
+    centres: np.ndarray | None = None
+    records: Records | None = None
+    #: The unit directory as plain data (:func:`assistant.directory.unit_table`) and the families of editions
+    #: (:func:`assistant.editions.families`), worked out at build.
+    units: list[dict[str, Any]] | None = None
+    families: list[list[Notice]] | None = None
 
     @property
     def model(self) -> str:
@@ -766,39 +947,51 @@ def load_index(index_dir: str | os.PathLike[str], model: str | None = None) -> L
     return open_index(index_dir, manifest)
 
 
-def open_index(index_dir: Path, manifest: dict[str, Any]) -> LoadedIndex:
+def open_index(index_dir: Path, manifest: dict[str, Any], eager: bool | None = None) -> LoadedIndex:
     """Open the data folder a manifest names (checked file by file); :func:`load_index` reads the manifest first.
 
     Raises:
         IndexDamagedError: as :func:`load_index`.
     """
-    import bm25s
-    import faiss
+    from assistant.engines import Stored, entry_of, open_engine
 
-    notices, arrays = _read_data(index_dir, manifest)
-    embeddings, clauses, clause_owner = arrays["embeddings"], arrays["clauses"], arrays["clause_owner"]
+    records, arrays = _read_data(index_dir, manifest, eager)
+    stored = Stored(arrays["embeddings"], arrays["titles"], arrays["clauses"], arrays["clause_owner"], [])
     data = index_dir / manifest["data"]
     try:
-        dense = faiss.read_index(str(data / "dense.faiss"))
-        titles = faiss.read_index(str(data / "titles.faiss"))
+        engine = open_engine(data, manifest, stored)
         words = (data / "userdict.txt").read_text(encoding="utf-8").split("\n")
-        bm25 = bm25s.BM25.load(str(data / "bm25")) if (data / "bm25").exists() else None
-    except (OSError, ValueError, RuntimeError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        centres = np.load(data / "centres.npy")
+    except (OSError, ValueError, RuntimeError, KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise IndexDamagedError(index_dir, f"its FAISS, BM25 or word files cannot be read: {e}") from e
-    entries = [(n, p) for n in notices for p in n.items]
-    if dense.ntotal != len(entries) or titles.ntotal != len(entries) or dense.d != manifest["dim"]:
-        raise IndexDamagedError(index_dir, f"the FAISS indexes do not hold its {len(entries)} work points")
+    try:
+        units = json.loads((data / "units.json").read_text(encoding="utf-8"))
+        families = [[records.notices[i] for i in group]
+                    for group in json.loads((data / "families.json").read_text(encoding="utf-8"))]
+    except (OSError, ValueError, IndexError, TypeError, UnicodeDecodeError) as e:
+        raise IndexDamagedError(index_dir, f"its unit directory or families cannot be read: {e}") from e
+    n = len(records)
+    indexes = getattr(engine, "indexes", {})
+    dense, titles = indexes.get("text"), indexes.get("title")
+    if any(x is not None and (x.ntotal != n or x.d != manifest["dim"]) for x in (dense, titles)):
+        raise IndexDamagedError(index_dir, f"the FAISS indexes do not hold its {n} work points")
+    if centres.shape != (len(records.notices), manifest["dim"]):
+        raise IndexDamagedError(index_dir, f"centres.npy has shape {centres.shape}, not ({len(records.notices)}, "
+                                           f"{manifest['dim']})")
     tokenizer = Tokenizer(w for w in words if w)
-    windows: dict[str, np.ndarray] = {}
+    windows: Mapping[str, np.ndarray] = {}
     if "windows.json" in manifest["data_files"]:
         try:
-            texts = json.loads((data / "windows.json").read_text(encoding="utf-8"))
-            vectors = np.load(data / "windows.npy")
+            if entry_of(manifest).get("kind", "flat") == "flat":
+                texts = json.loads((data / "windows.json").read_text(encoding="utf-8"))
+                vectors = np.load(data / "windows.npy")
+                if len(texts) != len(vectors):
+                    raise ValueError(f"{len(texts)} figure windows but {len(vectors)} vectors")
+                windows = dict(zip(texts, vectors, strict=True))
+            else:
+                windows = store.WindowVectors(data)
         except (OSError, ValueError, json.JSONDecodeError) as e:
             raise IndexDamagedError(index_dir, f"its figure windows cannot be read: {e}") from e
-        if len(texts) != len(vectors):
-            raise IndexDamagedError(index_dir, f"{len(texts)} figure windows but {len(vectors)} vectors")
-        windows = dict(zip(texts, vectors, strict=True))
     bank = None
     if "bank.npy" in manifest["data_files"]:
         try:
@@ -806,6 +999,7 @@ def open_index(index_dir: Path, manifest: dict[str, Any]) -> LoadedIndex:
         except (OSError, ValueError) as e:
             raise IndexDamagedError(index_dir, f"its calibration bank cannot be read: {e}") from e
     return LoadedIndex(
-        index_dir, manifest, notices, entries, embeddings, clauses, clause_owner, dense, titles, bm25, tokenizer,
-        windows, bank,
+        index_dir, manifest, records.notices, records.entries, arrays["embeddings"], arrays["clauses"],
+        arrays["clause_owner"], dense, titles, getattr(engine, "bm25", None), tokenizer, windows, bank,
+        engine=engine, rows=records.rows, centres=centres, records=records, units=units, families=families,
     )

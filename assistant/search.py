@@ -1,4 +1,4 @@
-"""Retrieval over an index: dense (FAISS, over work-point texts and over their titles), BM25, and their fusion.
+"""Retrieval over an index: dense (over work-point texts, their titles and their clauses), BM25, and their fusion.
 
 Each signal is standardised over the whole index for the query (z-scores), then summed with
 weights: text similarity 1, title similarity :data:`TITLE_WEIGHT`, BM25 :data:`BM25_WEIGHT`, and
@@ -9,17 +9,25 @@ BM25 decide alone; z-scores put the three on one scale. Measured on the developm
 (README): text-only dense misses short paraphrases and English questions whose words match a
 task's title, BM25 alone misses paraphrases entirely, and BM25 at a small weight adds the exact
 terms (figures, names) without letting generic words such as 治理 or 建设 take over.
+
+Two paths give the same ranking. A small index (a flat engine) scores every row, as the signals'
+arrays. A large one fuses over candidates: each signal's :data:`CANDIDATES` best rows from the
+engine (HNSW graphs, BM25's postings), scored exactly, standardised with the engine's moments of
+each signal over all rows (:meth:`assistant.engines.Engine.moments`), so a query costs what its
+candidates cost, not the index size. A filter (``where``, ``rows``) is applied to the fused
+candidates, fetched wider until enough pass; a short list of ``rows`` is scored row by row.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.engines import Query
 from assistant.index import LoadedIndex, load_index, read_manifest
 from assistant.records import Hit, Notice, WorkPoint
 from assistant.tokenize import is_english
@@ -40,10 +48,16 @@ CLAUSE_WEIGHT = 1.0
 ENGLISH_WEIGHTS = (1.0, 0.0, 0.5)
 RRF_K = 60
 MODES = ("hybrid", "dense", "bm25", "rrf")
+#: Candidates each signal gives the fused ranking on the fast path (measured with benchmarks/scale.py:
+#: recall@10 of the fused ranking against scoring every row).
+CANDIDATES = 128
+#: A ``rows`` filter up to this many rows is scored row by row instead of through the candidates.
+SCAN_ROWS = 20_000
+Where = Callable[[Notice, WorkPoint], bool]
 
 
 class Searcher:
-    """Scores every work point of an index for a query; the answer layer and the CLI share it."""
+    """Ranks the work points of an index for a query; the answer layer and the CLI share it."""
 
     def __init__(
         self,
@@ -52,18 +66,28 @@ class Searcher:
         title_weight: float = TITLE_WEIGHT,
         bm25_weight: float = BM25_WEIGHT,
         clause_weight: float = CLAUSE_WEIGHT,
+        exhaustive: bool | None = None,
     ) -> None:
+        """
+        Args:
+            index: the opened index.
+            embedder: the model that built it.
+            title_weight, bm25_weight, clause_weight: the fusion's weights.
+            exhaustive: score every row (True) or fuse over candidates (False); by default as the
+                engine is (a flat, small index is scored whole).
+        """
         self.index = index
+        self.engine = index.engine
         self.embedder = embedder
         self.title_weight = title_weight
         self.bm25_weight = bm25_weight
         self.clause_weight = clause_weight
+        self.exhaustive = self.engine.exact if exhaustive is None else exhaustive
         self._encode = lru_cache(maxsize=256)(self._encode_uncached)
+        self._tokens = lru_cache(maxsize=1024)(self._tokens_uncached)
         self._primed: dict[str, np.ndarray] = {}
         #: Each work point's row in the index (keyed by ``id(point)``), for the per-row arrays.
-        self.rows = {id(p): i for i, (_, p) in enumerate(index.entries)}
-        owner = index.clause_owner
-        self._clause_starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1] if len(owner) else owner
+        self.rows = index.rows if len(index.rows) else {id(p): i for i, (_, p) in enumerate(index.entries)}
 
     @classmethod
     def open(cls, index_dir: str | os.PathLike[str], model: str | None = None, progress: bool = True) -> Searcher:
@@ -92,62 +116,50 @@ class Searcher:
         if todo:
             self._primed.update(zip(todo, self.embedder.encode_queries(todo, batch_size=batch_size), strict=True))
 
+    def _tokens_uncached(self, query: str) -> tuple[str, ...]:
+        bm25 = self.index.bm25
+        if bm25 is None:
+            return ()
+        vocab = bm25.vocab_dict
+        return tuple(t for t in self.index.tokenizer.tokens(query) if t in vocab)
+
+    def _query(self, query: str) -> Query:
+        return Query(np.asarray(self.query_vector(query), dtype=np.float32), self._tokens(query))
+
+    # ------------------------------------------------------------------ per-signal scores
     def dense_scores(self, query: str, field: str = "text") -> np.ndarray:
         """Cosine similarity of the query to every work point's text (or ``field="title"``), in index order."""
-        flat = self.index.dense if field == "text" else self.index.titles
-        n = flat.ntotal
-        if n == 0:
-            return np.zeros(0, np.float32)
-        scores, ids = flat.search(self.query_vector(query)[None, :].astype(np.float32), n)
-        out = np.zeros(n, np.float32)
-        out[ids[0]] = scores[0]
-        return out
-
-    def clause_similarities(self, query: str) -> np.ndarray:
-        """Cosine of the query to every clause of the index (rows of ``index.clauses``)."""
-        return self.index.clauses @ self.query_vector(query)
+        return self.engine.score_all("text" if field == "text" else "title", self._query(query))
 
     def clause_scores(self, query: str, rows: np.ndarray | list[int] | None = None) -> np.ndarray:
         """Each work point's closest clause to the query (its cosine), in index order, or for ``rows`` only."""
-        if not len(self.index.clause_owner):
-            return np.zeros(len(self.entries) if rows is None else len(rows), np.float32)
+        q = self._query(query)
         if rows is None:
-            return np.maximum.reduceat(self.clause_similarities(query), self._clause_starts)
-        v = self.query_vector(query)
-        return np.array([float((self.point_clauses(r) @ v).max()) for r in rows], np.float32)
+            return self.engine.score_all("clause", q)
+        return self.engine.score("clause", q, np.asarray(rows, dtype=np.int64))
 
     def point_clauses(self, row: int) -> np.ndarray:
         """The clause vectors of one work point (:func:`assistant.index.clause_texts` order)."""
-        starts = self._clause_starts
-        end = starts[row + 1] if row + 1 < len(starts) else len(self.index.clause_owner)
-        return self.index.clauses[starts[row] : end]
+        return self.engine.clauses(row)
 
     def clause_similarities_of(self, query: str, row: int) -> np.ndarray:
         """Cosine of the query to each clause of one work point."""
         return self.point_clauses(row) @ self.query_vector(query)
 
     def vectors(self, rows: np.ndarray | list[int]) -> np.ndarray:
-        """The text vectors of these work points (as the index stores them)."""
-        return self.index.embeddings[np.asarray(rows, dtype=np.int64)]
+        """The text vectors of these work points (float32)."""
+        return self.engine.vectors(np.asarray(rows, dtype=np.int64))
 
     def dense_for(self, query: str, rows: np.ndarray | list[int]) -> np.ndarray:
         """Cosine of the query to the text of these work points only."""
-        return self.vectors(rows) @ self.query_vector(query)
+        return self.engine.score("text", self._query(query), np.asarray(rows, dtype=np.int64))
 
     def bm25_scores(self, query: str) -> np.ndarray:
         """BM25 score of every work point for the query's jieba tokens (zeros when none match)."""
-        n = len(self.entries)
-        tokens = self.index.tokenizer.tokens(query)
-        if not tokens or self.index.bm25 is None:
-            return np.zeros(n, np.float32)
-        vocab = self.index.bm25.vocab_dict
-        tokens = [t for t in tokens if t in vocab]
-        if not tokens:
-            return np.zeros(n, np.float32)
-        return np.asarray(self.index.bm25.get_scores(tokens), dtype=np.float32)
+        return self.engine.score_all("bm25", self._query(query))
 
     def scores(self, query: str, mode: str = "hybrid") -> np.ndarray:
-        """Scores of every work point under one of :data:`MODES`."""
+        """Scores of every work point under one of :data:`MODES` (every row is scored)."""
         if mode == "dense":
             return self.dense_scores(query)
         if mode == "bm25":
@@ -158,26 +170,117 @@ class Searcher:
         if mode != "hybrid":
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
         title, clause = self.dense_scores(query, "title"), self.clause_scores(query)
-        weights = (self.title_weight, self.bm25_weight, self.clause_weight)
-        tw, bw, cw = ENGLISH_WEIGHTS if is_english(query) else weights
+        tw, bw, cw = self._weights(query)
         return _z(dense) + tw * _z(title) + bw * _z(sparse) + cw * _z(clause)
 
+    def _weights(self, query: str) -> tuple[float, float, float]:
+        return ENGLISH_WEIGHTS if is_english(query) else (self.title_weight, self.bm25_weight, self.clause_weight)
+
+    # ------------------------------------------------------------------ ranking
     def search(
         self,
         query: str,
         k: int = 10,
         mode: str = "hybrid",
-        where: Callable[[Notice, WorkPoint], bool] | None = None,
+        where: Where | None = None,
+        rows: Collection[int] | np.ndarray | None = None,
     ) -> list[Hit]:
-        """The ``k`` best work points for a query, optionally only those ``where`` accepts."""
-        scores = self.scores(query, mode)
-        order = np.argsort(-scores, kind="stable")
+        """The ``k`` best work points for a query, optionally only those ``where`` accepts, or only these ``rows``."""
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
+        allowed = None if rows is None else np.unique(np.fromiter(rows, dtype=np.int64, count=len(rows)))
+        if self.exhaustive or not len(self.entries):
+            scores = self.scores(query, mode)
+            if allowed is not None:
+                order = allowed[np.argsort(-scores[allowed], kind="stable")]
+            else:
+                order = np.argsort(-scores, kind="stable")
+            return self._hits(order, scores, k, where)
+        if allowed is not None and len(allowed) <= SCAN_ROWS:
+            ranked, fused = self._ranked(query, mode, allowed)
+            return self._hits(ranked, fused, k, where, positions=True)
+        fetch = max(CANDIDATES, 2 * k)
+        while True:
+            tops = self._tops(query, mode, fetch)
+            candidates = np.unique(np.concatenate([np.zeros(0, np.int64), *(rows for rows, _ in tops.values())]))
+            if allowed is not None:
+                candidates = candidates[np.isin(candidates, allowed, assume_unique=True)]
+            ranked, fused = self._ranked(query, mode, candidates, tops)
+            hits = self._hits(ranked, fused, k, where, positions=True)
+            if len(hits) >= k or fetch >= len(self.entries):
+                return hits
+            fetch *= 8  # a filter that lets few candidates through: look wider
+
+    def _tops(self, query: str, mode: str, fetch: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each signal's best rows and their exact scores."""
+        q = self._query(query)
+        return {signal: self.engine.top(signal, q, fetch) for signal, _ in self._signals(query, mode)}
+
+    def _signals(self, query: str, mode: str) -> list[tuple[str, float]]:
+        if mode == "dense":
+            return [("text", 1.0)]
+        if mode == "bm25":
+            return [("bm25", 1.0)]
+        if mode == "rrf":
+            return [("text", 1.0), ("bm25", 1.0)]
+        tw, bw, cw = self._weights(query)
+        return [(s, w) for s, w in (("text", 1.0), ("title", tw), ("bm25", bw), ("clause", cw)) if w]
+
+    def _ranked(
+        self, query: str, mode: str, rows: np.ndarray, tops: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """These rows best first and their scores under ``mode``, standardised over the whole index (the scores
+        ``tops`` already holds are not computed again)."""
+        q = self._query(query)
+        tops = tops or {}
+        if mode == "rrf":
+            fused = np.zeros(len(rows), np.float64)
+            for signal, _ in self._signals(query, mode):
+                ranked = tops[signal][0] if signal in tops else self.engine.top(signal, q, max(CANDIDATES, len(rows)))[0]
+                rank = {r: i + 1 for i, r in enumerate(ranked.tolist())}
+                fused += np.array([1.0 / (RRF_K + rank.get(r, len(ranked) + 1)) for r in rows.tolist()])
+            fused /= 2
+        else:
+            fused = np.zeros(len(rows), np.float64)
+            for signal, weight in self._signals(query, mode):
+                scores = self._scores_of(signal, q, rows, tops.get(signal))
+                if mode != "hybrid":
+                    fused += scores
+                    continue
+                mean, std = self.engine.moments(signal, q)
+                if std > 1e-9:
+                    fused += weight * (scores - mean) / std
+        order = np.argsort(-fused, kind="stable")
+        return rows[order], fused[order].astype(np.float32)
+
+    def _scores_of(
+        self, signal: str, q: Query, rows: np.ndarray, known: tuple[np.ndarray, np.ndarray] | None
+    ) -> np.ndarray:
+        """One signal's exact scores of sorted ``rows``, reading those of ``known`` (rows, scores) from it."""
+        if known is None or not len(known[0]):
+            return self.engine.score(signal, q, rows)
+        order = np.argsort(known[0])
+        have, values = known[0][order], known[1][order]
+        at = np.minimum(np.searchsorted(have, rows), len(have) - 1)
+        hit = have[at] == rows
+        out = np.empty(len(rows), np.float32)
+        out[hit] = values[at[hit]]
+        if not hit.all():
+            out[~hit] = self.engine.score(signal, q, rows[~hit])
+        return out
+
+    def _hits(
+        self, order: np.ndarray, scores: np.ndarray, k: int, where: Where | None, positions: bool = False
+    ) -> list[Hit]:
+        """Hits for rows in ranked order (``scores`` by row, or by position when ``positions``)."""
         hits: list[Hit] = []
-        for i in order:
+        for at in range(len(order)):
+            i = int(order[at])
             notice, point = self.entries[i]
             if where is not None and not where(notice, point):
                 continue
-            hits.append(Hit(doc=notice.doc, point=point, score=float(scores[i]), file=notice.file))
+            score = scores[at] if positions else scores[i]
+            hits.append(Hit(doc=notice.doc, point=point, score=float(score), file=notice.file))
             if len(hits) >= k:
                 break
         return hits

@@ -46,15 +46,21 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
 
 
 @pytest.fixture(scope="session")
-def full_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
-    """An index over the seed plus all 50 State Council notices (read from ../shared, never copied in the repo)."""
-    from assistant.index import build_index
-
+def full_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed plus all 50 State Council notices (read from ../shared, never copied in the repo)."""
     corpus = tmp_path_factory.mktemp("full-corpus")
     shutil.copy(SEED, corpus / SEED.name)
     shutil.copytree(STATE_COUNCIL, corpus / "state-council")
+    return corpus
+
+
+@pytest.fixture(scope="session")
+def full_index(tmp_path_factory: pytest.TempPathFactory, full_corpus: Path, embedder) -> Path:
+    """An index over :func:`full_corpus`."""
+    from assistant.index import build_index
+
     index = tmp_path_factory.mktemp("full-index")
-    build_index(corpus, index, embedder, progress=False)
+    build_index(full_corpus, index, embedder, progress=False)
     return index
 
 

@@ -205,3 +205,134 @@ def test_bad_model_paths_raise_model_error(tmp_path: pathlib.Path) -> None:
         embed.load_embedder(str(tmp_path / "broken"))
     with pytest.raises(ModelError, match="hub name"):
         embed.load_embedder("no-such-owner/no-such-model")
+
+
+# Building from one pass: parts (titles, clauses, figure windows) pooled from their passage's tokens.
+
+
+@pytest.fixture(scope="session")
+def seed_points() -> list:
+    from conftest import SEED
+
+    from assistant.parse import parse_notice
+
+    notice = parse_notice(SEED)
+    return [(notice.doc, p) for p in notice.items]
+
+
+def _body_mean(embedder: embed.Embedder, text: str, chars: tuple[int, int] | None = None) -> np.ndarray:
+    """The mean token state of the passage's tokens (of those overlapping ``chars`` if given), normalised."""
+    import torch
+
+    prompt = embedder.model.prompts["document"]
+    features = embedder.model.tokenizer([prompt + text], return_tensors="pt", return_offsets_mapping=True)
+    offsets = features.pop("offset_mapping")[0].tolist()
+    with torch.inference_mode():
+        states = embedder.model(dict(features))["token_embeddings"][0].numpy()
+    a, b = (0, len(text)) if chars is None else chars
+    keep = [k for k, (s, e) in enumerate(offsets[1:-1], 1) if s < b + len(prompt) and e > a + len(prompt)]
+    mean = states[keep].mean(axis=0)
+    return mean / np.linalg.norm(mean)
+
+
+def test_parts_are_pooled_from_the_passage_pass(embedder: embed.Embedder) -> None:
+    texts = ZH[:6]
+    parts = [[[(0, len(t))], [(0, 2)], [(2, 5), (len(t) - 3, len(t))]] for t in texts]
+    vectors, pooled = embedder.encode_document_parts(texts, parts, batch_size=4)
+    # The passages' own vectors are the ones encode_documents gives.
+    np.testing.assert_allclose(vectors, embedder.encode_documents(texts), atol=1e-5)
+    assert [p.shape for p in pooled] == [(3, 384)] * len(texts) and all(p.dtype == np.float32 for p in pooled)
+    for text, rows in zip(texts, pooled, strict=True):
+        np.testing.assert_allclose(rows[0], _body_mean(embedder, text), atol=1e-5)
+        np.testing.assert_allclose(rows[1], _body_mean(embedder, text, (0, 2)), atol=1e-5)
+        np.testing.assert_allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_long_passage_is_read_in_windows(embedder: embed.Embedder, seed_points: list) -> None:
+    import torch
+
+    text = "".join(p.text.replace("\n", "") for _, p in seed_points[:40])
+    tokenizer, prompt = embedder.model.tokenizer, "passage: "
+    enc = tokenizer(prompt + text, return_offsets_mapping=True, return_special_tokens_mask=True, verbose=False)
+    assert len(enc["input_ids"]) > 1200
+    whole = [(len(prompt), len(prompt) + len(text))]
+    windows = embed._windows(0, enc["input_ids"], enc["offset_mapping"], enc["special_tokens_mask"], [whole],
+                             0, len(prompt.rstrip()), 512)
+    assert len(windows) >= 3 and all(len(w.ids) <= 512 for w in windows)
+    assert windows[0].head and windows[0].ids == tokenizer(prompt + text, truncation=True, max_length=512)["input_ids"]
+    # Each later window starts over with <s> and the prompt; every token is pooled from exactly one window.
+    assert all(w.ids[:3] == enc["input_ids"][:3] and w.ids[-1] == enc["input_ids"][-1] for w in windows)
+    assert sum(len(w.positions) for w in windows) == len(enc["input_ids"]) - 2 - 2  # less <s>, </s>, the prompt
+
+    sentences = [s + "。" for s in text.split("。") if len(s) >= 6]
+    starts = [text.find(s) for s in sentences]
+    parts = [[(a, a + len(s))] for s, a in zip(sentences, starts, strict=True)]
+    vectors, (pooled,) = embedder.encode_document_parts([text], [parts])
+    np.testing.assert_allclose(vectors, embedder.encode_documents([text]), atol=1e-5)  # truncated, as before
+    # A sentence read wholly in a later window has the mean state of its tokens in that window, run alone.
+    windows = embed._windows(0, enc["input_ids"], enc["offset_mapping"], enc["special_tokens_mask"],
+                             [[(a + len(prompt), b + len(prompt)) for a, b in part] for part in parts],
+                             0, len(prompt.rstrip()), 512)
+    checked = 0
+    for w in windows[1:]:
+        others = set(np.concatenate([v.part_of for v in windows if v is not w]).tolist())
+        whole = [j for j in sorted(set(w.part_of.tolist())) if j not in others][:2]
+        with torch.inference_mode():
+            states = embedder.model({"input_ids": torch.tensor([w.ids]),
+                                     "attention_mask": torch.ones(1, len(w.ids), dtype=torch.long)})
+        for j in whole:
+            mean = states["token_embeddings"][0, w.positions[w.part_of == j]].mean(0).numpy()
+            np.testing.assert_allclose(pooled[j], mean / np.linalg.norm(mean), atol=1e-4)
+            checked += 1
+    assert checked >= 3
+    # And its own words (the sentence embedded alone) find it among the passage's sentences past the first
+    # window as in it (measured: 0.53 past it, 0.67 in it, 0.34 for spans six characters off).
+    alone = embedder.encode_documents(sentences)
+    found = (pooled @ alone.T).argmax(axis=0) == np.arange(len(sentences))
+    tail = np.asarray(starts) > len(text) // 2
+    assert found[tail].mean() >= 0.45 and found.mean() >= 0.45
+
+
+def test_parts_without_tokens_and_models_that_do_not_mean_pool_embed_parts_alone(embedder: embed.Embedder) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
+    except ImportError:  # sentence-transformers < 6
+        from sentence_transformers.models import Normalize, Pooling
+
+    beyond = len(ZH[0]) + 5  # a range past the text's end holds no token
+    _, (rows,) = embedder.encode_document_parts([ZH[0]], [[[(beyond, beyond + 1)]]])
+    np.testing.assert_allclose(rows, embedder.encode_documents([""]), atol=1e-5)
+
+    cls = embed.Embedder(SentenceTransformer(modules=[embedder.model[0], Pooling(384, "cls"), Normalize()]), "cls")
+    vectors, pooled = cls.encode_document_parts(ZH[:2], [[[(0, 4), (6, 9)]], []])
+    np.testing.assert_allclose(vectors, cls.encode_documents(ZH[:2]), atol=1e-5)
+    np.testing.assert_allclose(pooled[0], cls.encode_documents([ZH[0][:4] + ZH[0][6:9]]), atol=1e-5)
+    assert pooled[1].shape == (0, 384)
+    nothing, no_parts = embedder.encode_document_parts([], [])
+    assert nothing.shape == (0, 384) and no_parts == []
+
+
+def test_progress_bar_shows_items_per_second_and_time_left(
+    embedder: embed.Embedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    embedder.encode_document_parts(ZH, [[] for _ in ZH], batch_size=4, show_progress=True, unit="work points")
+    err = capsys.readouterr().err
+    assert "10/10" in err and "work points/s" in err and "<00:00" in err
+
+
+def test_part_ranges_locate_every_title_clause_and_window(seed_points: list) -> None:
+    from assistant.figures import window_texts
+    from assistant.index import clause_texts, part_ranges, title_text
+
+    assert sum(len(window_texts(p)) for _, p in seed_points) > 40
+    for doc, point in seed_points:
+        text, ranges = part_ranges(doc, point)
+        wanted = [title_text(doc, point), *clause_texts(point), *window_texts(point)]
+        assert len(ranges) == len(wanted) and None not in ranges, point.item
+        title, *rest = ranges
+        assert " ".join(text[a:b] for a, b in title) == wanted[0]
+        for got, want in zip(rest, wanted[1:], strict=True):
+            (a, b), = got
+            assert text[a:b].replace("\n", "") == want

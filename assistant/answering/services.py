@@ -62,7 +62,9 @@ class Services:
         self.notices: list[Notice] = searcher.index.notices
         self.tokenizer = searcher.index.tokenizer
         self.rows = searcher.rows
-        self.directory = UnitDirectory(self.notices)
+        units = getattr(self.index, "units", None)  # worked out at build: no pass over every work point here
+        self.directory = UnitDirectory.from_table(units, self.index.entries) if units is not None \
+            else UnitDirectory(self.notices)
         self.coverage: Coverage = Coverage(searcher)
         self._by_doc = {id(n.doc): n for n in self.notices}
         self._idf: dict[str, float] = {}
@@ -78,7 +80,8 @@ class Services:
     @cached_property
     def families(self) -> dict[int, list[Notice]]:
         """Each notice's family of editions (itself included), oldest first, keyed by ``id(notice.doc)``."""
-        groups = _families(self.notices)
+        stored = getattr(self.index, "families", None)  # worked out at build
+        groups = stored if stored is not None else _families(self.notices)
         return {id(n.doc): group for group in groups for n in group}
 
     def editions(self, notice: Notice) -> list[Notice]:

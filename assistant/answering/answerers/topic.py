@@ -57,8 +57,7 @@ class Topic(Answerer):
         lines = [f"{where}**{len(group)}** work points concern this, by lead unit:" if q.english
                  else f"{where}共 **{len(group)}** 项工作涉及，按牵头单位："]
         by_lead: dict[str, list[tuple[float, WorkPoint]]] = defaultdict(list)
-        order = {id(p): i for i, p in enumerate(n.items)}
-        for s, _, p in sorted(group, key=lambda m: order[id(m[2])]):
+        for s, _, p in sorted(group, key=lambda m: ctx.services.row(m[2])):  # rows keep each notice's order
             by_lead["、".join(p.lead) or none].append((s, p))
         cites: list[Citation] = []
         for lead, items in sorted(by_lead.items(), key=lambda kv: (kv[0] == none, -len(kv[1]))):

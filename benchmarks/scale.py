@@ -1,0 +1,427 @@
+"""Scale: synthetic indexes of 10³ to 10⁶ work points made from a real one, timed on the real search and answer path.
+
+    python benchmarks/scale.py --index INDEX --sizes 1000,100000,1000000 [--json] [--work DIR]
+
+For each size an index folder is written directly (no model runs over its texts) from a real index
+(``--index``, e.g. seed + State Council + local reports): the real notices first, then copies of them
+issued by synthetic cities, each work point's text, title, clause and figure-window vectors moved off
+the real ones and some of its words and BM25 tokens replaced (:func:`make_index`). The vectors move by
+a difference of two other real vectors of the same kind (so they stay in the model's own directions),
+scaled so that a synthetic set as large as the real one has the real set's median nearest-neighbour
+cosine: neighbours are as dense as in real data, and a large index holds many near copies of each
+real task, as a city's archive over years does.
+
+Each index is then opened in a fresh process that times start-up (``Assistant(index)``, the model
+included, and one warm-up question), ``ask`` over the questions of ``--questions`` and ``search`` alone
+(query vectors primed), and reads its peak resident memory; a second process measures recall@10 of
+the fast path against every row scored (the fusion computed over all rows, in one batched pass).
+Last, the build rate against a bare encode of the same texts (benchmarks/build_rate.py) over a small
+real corpus, in the same run.
+
+With ``--json``: one object a line, per size ``{"size", "ask_p50_ms", "ask_p95_ms", "search_p50_ms",
+"recall_at_10", "rss_mib", "startup_s"}``, then ``{"build_ratio"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parents[1] / "shared"
+QUESTIONS = [SHARED / "eval" / "dev.jsonl", SHARED / "eval" / "local.jsonl", HERE / "heldout.jsonl",
+             HERE / "heldout2.jsonl"]
+#: Share of a synthetic work point's words (outside its figures' sentences) and BM25 tokens replaced.
+REPLACED = 0.15
+#: Questions whose recall@10 is measured (every row is scored for each, in one pass).
+RECALL_QUESTIONS = 120
+_CITY = "安宁平阳清河临江永和长乐南湖西岭东川北塘金沙石门云台青山白水凤城龙泉华阳兴隆新安宝丰德安"
+
+
+# ---------------------------------------------------------------------------------------- the source
+class Source:
+    """What the synthetic indexes are made from: a real index's notices, vectors, tokens and words."""
+
+    def __init__(self, index_dir: Path) -> None:
+        from assistant.index import bm25_text, load_index
+        from assistant.store import Records
+
+        index = load_index(index_dir)
+        self.manifest = index.manifest
+        self.records: Records = index.records
+        self.notices = index.records.notices
+        self.first = index.records.first
+        self.text = np.asarray(index.embeddings, np.float32)
+        self.title = np.asarray(index.engine.title, np.float32)
+        self.clauses = np.asarray(index.clauses, np.float32)
+        self.starts = np.searchsorted(index.clause_owner, np.arange(len(self.text) + 1))
+        self.windows = {t: np.asarray(index.windows[t], np.float32) for t in index.windows}
+        self.bank = index.bank
+        tokenizer = index.tokenizer
+        self.tokens = [tokenizer.tokens(bm25_text(n.doc, p)) or ["_"] for n in self.notices for p in n.items]
+        self.words = [tokenizer.segment(p.text) for n in self.notices for p in n.items]
+        pool = {w for ws in self.words for w in ws if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)}
+        self.pool = sorted(pool)
+        self.token_pool = sorted({t for ts in self.tokens for t in ts})
+        self.places = {n.doc.place for n in self.notices} | {n.doc.issuer for n in self.notices}
+        self.scale = {kind: _scale(x) for kind, x in (("text", self.text), ("title", self.title),
+                                                       ("clause", self.clauses))}
+        window_rows = np.stack(list(self.windows.values())) if self.windows else self.text[:0]
+        self.scale["window"] = _scale(window_rows) if len(window_rows) > 50 else self.scale["text"]
+
+
+def _nn_median(x: np.ndarray, sample: np.ndarray) -> float:
+    sims = x[sample] @ x.T
+    sims[np.arange(len(sample)), sample] = -1.0
+    return float(np.median(sims.max(axis=1)))
+
+
+def _scale(x: np.ndarray, seed: int = 0) -> float:
+    """The perturbation scale whose synthetic set, as large as ``x``, has ``x``'s median nearest-neighbour cosine."""
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    sample = rng.choice(n, min(n, 1500), replace=False)
+    target = _nn_median(x, sample)
+    origin, a, b = rng.integers(n, size=n), rng.integers(n, size=n), rng.integers(n, size=n)
+    lo, hi = 0.0, 2.0
+    for _ in range(12):
+        s = (lo + hi) / 2
+        y = x[origin] + s * (x[a] - x[b])
+        y /= np.linalg.norm(y, axis=1, keepdims=True)
+        if _nn_median(y, sample) > target:
+            lo = s
+        else:
+            hi = s
+    return (lo + hi) / 2
+
+
+def _moved(x: np.ndarray, rows: np.ndarray, scale: float, rng: np.random.Generator, keep: np.ndarray) -> np.ndarray:
+    """Rows of ``x`` moved by ``scale`` times the difference of two random rows (``keep`` rows left as they are)."""
+    out = x[rows].copy()
+    move = ~keep
+    a, b = rng.integers(len(x), size=int(move.sum())), rng.integers(len(x), size=int(move.sum()))
+    out[move] += scale * (x[a] - x[b])
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- making an index
+def _city(copy: int) -> str:
+    return f"{_CITY[copy % len(_CITY)]}{_CITY[(copy // len(_CITY)) % len(_CITY)]}{'' if copy < len(_CITY) ** 2 else copy}市"
+
+
+def _copy_notice(src: Source, number: int, copy: int, take: int, rng: np.random.Generator) -> Any:
+    """A notice of the source as copy ``copy`` prints it: issued by a synthetic city, some words replaced."""
+    from dataclasses import replace
+
+    from assistant.records import Notice
+
+    notice = src.notices[number]
+    items = notice.items[:take]
+    if copy == 0:
+        return Notice(notice.doc, list(items), notice.file)
+    city = _city(copy)
+    doc = notice.doc
+    old = doc.place or doc.issuer
+    issuer = doc.issuer.replace(doc.place, city) if doc.place and doc.place in doc.issuer else (
+        f"{city}人民政府" + ("办公室" if re.search(r"办公[厅室]", doc.issuer) else ""))
+    title = doc.title.replace(old, city) if old and old in doc.title else doc.title
+    number_text = re.sub(r"(\d+)(号)$", lambda m: f"{int(m.group(1)) + 1000 * copy}{m.group(2)}", doc.number)
+    new_doc = replace(doc, issuer=issuer, place=city, title=title, number=number_text)
+    first = int(src.first[number])
+    points = [replace(p, text=_reworded(src, first + i, p, rng)) for i, p in enumerate(items)]
+    return Notice(new_doc, points, f"synthetic/{city}/{notice.file}")
+
+
+def _reworded(src: Source, row: int, point: Any, rng: np.random.Generator) -> str:
+    """The work point's text with :data:`REPLACED` of its words outside its figures' sentences replaced."""
+    words = src.words[row]
+    fixed = [(m.start(), m.end()) for t in point.targets if t.sentence for m in re.finditer(re.escape(t.sentence),
+                                                                                              point.text)]
+    out, at = [], 0
+    units = set(point.units)
+    for word in words:
+        start, end = at, at + len(word)
+        at = end
+        inside = any(s < end and start < e for s, e in fixed)
+        if not inside and len(word) >= 2 and word not in units and re.fullmatch(r"[\u4e00-\u9fff]+", word) \
+                and rng.random() < REPLACED:
+            word = src.pool[int(rng.integers(len(src.pool)))]
+        out.append(word)
+    text = "".join(out)
+    return text if all(t.sentence in text for t in point.targets) else point.text
+
+
+def make_index(src: Source, size: int, dest: Path, embedder: Any, kind: str | None = None, seed: int = 0,
+               say: Any = print) -> Path:
+    """Write a synthetic index of ``size`` work points at ``dest`` (see the module); returns ``dest``."""
+    from assistant import index as ix
+    from assistant.engines import Stored
+    from assistant.engines.folder import kind_for
+    from assistant.figures import window_texts
+    from assistant.tokenize import corpus_terms
+
+    rng = np.random.default_rng(seed)
+    kind = kind or kind_for(size)
+    started = time.perf_counter()
+    notices, origin, copies, clause_origin, owner, tokens = [], [], [], [], [], []
+    windows: dict[str, int] = {}  # window text -> the source row it came from (figures' sentences are kept)
+    copy = 0
+    while len(origin) < size:
+        for number in rng.permutation(len(src.notices)):
+            take = min(len(src.notices[number].items), size - len(origin))
+            if take <= 0:
+                break
+            notice = _copy_notice(src, int(number), copy, take, rng)
+            first = int(src.first[number])
+            for j, point in enumerate(notice.items):
+                row, new_row = first + j, len(origin)
+                origin.append(row)
+                copies.append(copy)
+                m = int(src.starts[row + 1] - src.starts[row])
+                count = len(ix.clause_texts(point))
+                clause_origin += [int(src.starts[row]) + min(t, m - 1) for t in range(count)]
+                owner += [new_row] * count
+                toks = list(src.tokens[row])
+                if copy:
+                    for t in np.flatnonzero(rng.random(len(toks)) < REPLACED):
+                        toks[t] = src.token_pool[int(rng.integers(len(src.token_pool)))]
+                tokens.append(toks)
+                for w in window_texts(point):
+                    windows.setdefault(w, row)
+            notices.append(notice)
+        copy += 1
+    say(f"{size}: {len(notices)} notices from {copy} copies, {len(owner)} clauses, {len(windows)} windows "
+        f"({time.perf_counter() - started:.0f}s)")
+    dest.mkdir(parents=True, exist_ok=True)
+    name = f"data-{uuid.uuid4().hex[:12]}"
+    tmp = dest / f".{name}.tmp"
+    tmp.mkdir()
+    dtype = np.float32 if kind == "flat" else np.float16
+    origin_a, real = np.asarray(origin), np.asarray(copies) == 0
+    arrays = {}
+    for file, x, scale, rows, keep in (
+        ("embeddings.npy", src.text, src.scale["text"], origin_a, real),
+        ("titles.npy", src.title, src.scale["title"], origin_a, real),
+        ("clauses.npy", src.clauses, src.scale["clause"], np.asarray(clause_origin), real[np.asarray(owner)]),
+    ):
+        out = np.lib.format.open_memmap(tmp / file, mode="w+", dtype=dtype, shape=(len(rows), x.shape[1]))
+        for at in range(0, len(rows), 1 << 16):
+            part = slice(at, at + (1 << 16))
+            out[part] = _moved(x, rows[part], scale, rng, keep[part])
+        out.flush()
+        arrays[file] = out
+    texts = list(windows)
+    window_vectors = np.stack([src.windows[t] if t in src.windows else src.text[windows[t]] for t in texts]
+                              or [np.zeros(src.text.shape[1], np.float32)])[: len(texts)]
+    say(f"{size}: vectors written ({time.perf_counter() - started:.0f}s); indexing")
+    stored = Stored(arrays["embeddings.npy"], arrays["titles.npy"], arrays["clauses.npy"],
+                    np.asarray(owner, np.int32), tokens)
+    engine = ix.write_folder(tmp, notices, stored, corpus_terms(notices), (texts, window_vectors), kind=kind)
+    del notices, tokens, stored, arrays
+    files = ix._data_files(tmp)
+    os.replace(tmp, dest / name)
+    say(f"{size}: {engine} written ({time.perf_counter() - started:.0f}s); calibrating")
+    calibration = ix._calibrate(dest, name, files, engine, embedder, {}, lambda msg: None)
+    from assistant.parse import PARSER_VERSION
+
+    manifest = {
+        "format": ix.FORMAT, "parser": PARSER_VERSION, "model": embedder.name, "dim": embedder.dim, "data": name,
+        "items": size, "files": {}, "data_files": files, "engine": engine, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "synthetic": {"source": src.manifest["data"], "copies": copy, "scale": {k: round(v, 4) for k, v in src.scale.items()},
+                      "seed": seed, "seconds": round(time.perf_counter() - started, 1)},
+    }
+    if calibration is not None:
+        manifest["calibration"] = calibration
+    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    say(f"{size}: done in {time.perf_counter() - started:.0f}s")
+    return dest
+
+
+# ---------------------------------------------------------------------------------------- measuring
+def questions(paths: list[Path]) -> list[str]:
+    from assistant.evaluate import read_questions
+
+    out: list[str] = []
+    for path in paths:
+        for q in read_questions(path):
+            out += [t["q"] for t in q["turns"]] if "turns" in q else [q["q"]]
+    return list(dict.fromkeys(out))
+
+
+def _rss_mib() -> float:
+    """Peak resident memory of this process (VmHWM), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(index_dir: Path, qs: list[str]) -> dict[str, Any]:
+    """Start-up, ask and search latency and peak memory over one index (run in a fresh process)."""
+    started = time.perf_counter()
+    from assistant.answering import Assistant
+
+    assistant = Assistant(index_dir)
+    assistant.ask("预热：目标是多少")
+    startup = time.perf_counter() - started
+    ask = []
+    for q in qs:
+        t = time.perf_counter()
+        assistant.ask(q)
+        ask.append(time.perf_counter() - t)
+    searcher = assistant.searcher
+    searcher.prime(qs)
+    search = []
+    for q in qs:
+        t = time.perf_counter()
+        searcher.search(q, k=10)
+        search.append(time.perf_counter() - t)
+    ask.sort()
+    search.sort()
+    return {"startup_s": round(startup, 2), "ask_p50_ms": round(1000 * statistics.median(ask), 1),
+            "ask_p95_ms": round(1000 * ask[int(0.95 * (len(ask) - 1))], 1),
+            "search_p50_ms": round(1000 * statistics.median(search), 2),
+            "search_p95_ms": round(1000 * search[int(0.95 * (len(search) - 1))], 2), "rss_mib": round(_rss_mib())}
+
+
+def recall(index_dir: Path, qs: list[str]) -> dict[str, Any]:
+    """Recall@10 of the searcher's ranking against the fusion over every row (run in its own process)."""
+    from assistant.search import Searcher, _z
+
+    searcher = Searcher.open(index_dir, progress=False)
+    engine, n = searcher.engine, len(searcher.entries)
+    searcher.prime(qs)
+    queries = [searcher._query(q) for q in qs]
+    vectors = np.stack([q.vector for q in queries]).T
+    text, title, clause = (np.zeros((n, len(qs)), np.float32) for _ in range(3))
+    step = 1 << 15
+    for at in range(0, n, step):
+        end = min(at + step, n)
+        text[at:end] = np.asarray(engine.text[at:end], np.float32) @ vectors
+        title[at:end] = np.asarray(engine.title[at:end], np.float32) @ vectors
+        lo, hi = int(engine.starts[at]), int(engine.starts[end])
+        sims = np.asarray(engine.clause_vectors[lo:hi], np.float32) @ vectors
+        clause[at:end] = np.maximum.reduceat(sims, engine.starts[at:end] - lo, axis=0)
+    found = []
+    for i, (q, query) in enumerate(zip(qs, queries, strict=True)):
+        tw, bw, cw = searcher._weights(q)
+        fused = _z(text[:, i]) + tw * _z(title[:, i]) + cw * _z(clause[:, i])
+        if bw:
+            fused += bw * _z(engine.score_all("bm25", query))
+        exact = set(np.argsort(-fused, kind="stable")[:10].tolist())
+        fast = {searcher.rows[id(h.point)] for h in searcher.search(q, k=10)}
+        found.append(len(exact & fast) / max(len(exact), 1))
+    return {"recall_at_10": round(float(np.mean(found)), 4), "recall_questions": len(qs)}
+
+
+def _child(flag: str, index_dir: Path, qs_file: Path) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, flag, str(index_dir), "--questions-file", str(qs_file)],
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"the {flag[2:]} run over {index_dir} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _build_ratio(corpus: Path | None) -> dict[str, Any]:
+    sys.path.insert(0, str(HERE))
+    from build_rate import build_rate, shared_corpus
+
+    with tempfile.TemporaryDirectory(prefix="scale-build-") as tmp:
+        if corpus is None:
+            corpus = Path(tmp) / "corpus"
+            corpus.mkdir()
+            shutil.copy(SHARED / "corpus" / "haidong-2019-eco-civilization-work-points.txt", corpus)
+            shutil.copytree(SHARED / "corpus" / "state-council", corpus / "state-council")
+        elif not corpus.exists():
+            corpus = shared_corpus(Path(tmp))
+        return build_rate(corpus)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--index", default="index", help="the real index the synthetic ones are made from")
+    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--work", help="folder for the synthetic indexes (kept; an index already there is reused)")
+    parser.add_argument("--questions", nargs="*", type=Path, default=QUESTIONS)
+    parser.add_argument("--build-corpus", type=Path, help="corpus of the build-rate run (default: seed + State Council)")
+    parser.add_argument("--no-build-rate", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--recall", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--questions-file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure or args.recall:
+        qs = json.loads(args.questions_file.read_text(encoding="utf-8"))
+        result = measure(args.measure, qs) if args.measure else recall(args.recall, qs)
+        print(json.dumps(result))
+        return 0
+
+    from assistant.embed import load_embedder
+
+    def say(msg: str) -> None:
+        print(f"[scale] {msg}", file=sys.stderr, flush=True)
+
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    qs = questions(args.questions)
+    qs_file, recall_file = work / "questions.json", work / "recall-questions.json"
+    qs_file.write_text(json.dumps(qs, ensure_ascii=False), encoding="utf-8")
+    picked = [qs[int(i)] for i in np.linspace(0, len(qs) - 1, min(len(qs), RECALL_QUESTIONS))]
+    recall_file.write_text(json.dumps(picked, ensure_ascii=False), encoding="utf-8")
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    src = embedder = None
+    rows = []
+    for size in sizes:
+        folder = work / f"n{size}"
+        if not (folder / "manifest.json").exists():
+            if src is None:
+                say(f"reading {args.index}")
+                src, embedder = Source(Path(args.index)), load_embedder(None, progress=False)
+                say(f"perturbation scales {src.scale}")
+            shutil.rmtree(folder, ignore_errors=True)
+            make_index(src, size, folder, embedder, say=say)
+        say(f"{size}: measuring")
+        row = {"size": size, **_child("--measure", folder, qs_file), **_child("--recall", folder, recall_file)}
+        rows.append(row)
+        say(json.dumps(row))
+    keys = ("size", "ask_p50_ms", "ask_p95_ms", "search_p50_ms", "recall_at_10", "rss_mib", "startup_s")
+    ratio = None if args.no_build_rate else _build_ratio(args.build_corpus)
+    if args.json:
+        for row in rows:
+            print(json.dumps({k: row[k] for k in keys}))
+        if ratio is not None:
+            print(json.dumps({"build_ratio": ratio["build_ratio"]}))
+        return 0
+    print("| work points | ask p50 | ask p95 | search p50 | search p95 | recall@10 | peak RSS | start-up |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['size']:,} | {r['ask_p50_ms']:.0f} ms | {r['ask_p95_ms']:.0f} ms | {r['search_p50_ms']:.1f} ms | "
+              f"{r['search_p95_ms']:.1f} ms | {r['recall_at_10']:.3f} | {r['rss_mib']:,.0f} MiB | {r['startup_s']:.1f} s |")
+    if len(rows) > 1:
+        print(f"\nask p50 at {rows[-1]['size']:,} over {rows[0]['size']:,}: "
+              f"{rows[-1]['ask_p50_ms'] / rows[0]['ask_p50_ms']:.2f}x (target <= 3)")
+    if ratio is not None:
+        print(f"build: {ratio['work_points']} work points at {ratio['build_rate']:.2f}/s, bare encode "
+              f"{ratio['encode_rate']:.2f}/s: build_ratio {ratio['build_ratio']:.2f} (target >= 0.8)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The fast path (HNSW candidates fused with the index's stored moments) against every row scored, on real indexes.
+
+The seed + State Council index is written again as an ``hnsw`` index (its vectors kept: nothing is
+embedded again) and asked the development and held-out questions both ways.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.evaluate import eval_answers, eval_search, read_questions
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+HELDOUT = [ROOT / "benchmarks" / "heldout.jsonl", ROOT / "benchmarks" / "heldout2.jsonl"]
+
+
+@pytest.fixture(scope="module")
+def hnsw_index(full_corpus: Path, full_index: Path, tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp("hnsw") / "index"
+    shutil.copytree(full_index, index)
+    report = build_index(full_corpus, index, embedder, progress=False, kind="hnsw")
+    assert report.embedded == 0  # the same vectors, another engine kind
+    return index
+
+
+@pytest.fixture(scope="module")
+def searchers(hnsw_index: Path, full_index: Path, embedder):
+    from assistant.index import load_index
+    from assistant.search import Searcher
+
+    fast = Searcher(load_index(hnsw_index, model=embedder.name), embedder)
+    exact = Searcher(load_index(full_index, model=embedder.name), embedder)
+    assert not fast.exhaustive and exact.exhaustive
+    return fast, exact
+
+
+def _key(hit) -> tuple[str, str, str]:
+    """A work point across two indexes of the same corpus."""
+    return hit.file, hit.point.item, hit.point.text
+
+
+def _questions() -> list[dict]:
+    return [q for path in [DEV, *HELDOUT] for q in read_questions(path)]
+
+
+def test_the_fast_path_finds_the_exhaustive_top_ten(searchers) -> None:
+    fast, exact = searchers
+    questions = [q["q"] for q in _questions()]
+    recall = []
+    for question in questions:
+        want = {_key(h) for h in exact.search(question, k=10)}
+        got = {_key(h) for h in fast.search(question, k=10)}
+        recall.append(len(want & got) / len(want))
+    assert sum(recall) / len(recall) >= 0.97
+
+
+def test_the_fast_path_ranks_the_gold_as_the_exhaustive_search(searchers) -> None:
+    fast, exact = searchers
+    questions = _questions()
+    a = eval_search(questions, lambda q: fast.search(q, k=10), "fast").rows["overall"]
+    b = eval_search(questions, lambda q: exact.search(q, k=10), "exact").rows["overall"]
+    assert abs(a["R@5"] - b["R@5"]) <= 0.01 and abs(a["R@1"] - b["R@1"]) <= 0.02
+
+
+def test_answers_over_the_fast_path_equal_the_exhaustive_ones(searchers) -> None:
+    from assistant.answering import Assistant
+
+    questions = read_questions(DEV)
+    fast, exact = (eval_answers(questions, Assistant(searcher=s).ask)["rows"]["overall"] for s in searchers)
+    for key in ("R@5", "must", "ok"):
+        assert abs(fast[key] - exact[key]) <= 0.01, (key, fast, exact)
