@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -168,13 +167,11 @@ def test_a_50_mb_file_is_skipped_quickly_without_being_read(tmp_path: Path, embe
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 2**20  # refused on its size: the 50 MB were never read
-    start = time.perf_counter()
     report = build_index(corpus, tmp_path / "index", embedder, progress=False)
-    seconds = time.perf_counter() - start
     assert report.added == ["notice.html"] and [Path(p).name for p, _ in report.skipped] == ["big.txt"]
     (path, message), = report.warnings
     assert path == str(big) and "MB, above the 5 MB limit" in message and "--max-file-mb" in message
-    assert seconds < 15, f"the build took {seconds:.1f}s"  # one short notice to embed; the big file costs a stat
+    assert report.embedded == report.items < 50  # the short notice alone: none of the big file's 873,814 clauses
 
 
 def test_a_docx_is_held_to_the_limit_by_its_text(tmp_path: Path) -> None:
@@ -289,12 +286,9 @@ def test_a_damaged_index_is_refused_then_rebuilt_by_a_plain_build(
     if kind not in REBUILT:
         return
     report = build_index(corpus, index, embedder, progress=False)
-    if kind == "a FAISS file that does not load, hash updated":
-        assert report.warnings == []  # a build reads no FAISS file: it writes new ones, all is well again
-    else:
-        (path, message), = report.warnings
-        assert path == str(index) and message.startswith("the index was damaged (") and DAMAGE[kind] in message
-        assert message.endswith("built again from the corpus")
+    (path, message), = report.warnings  # an unchanged corpus, yet the index that does not open is written again
+    assert path == str(index) and message.startswith("the index was damaged (") and DAMAGE[kind] in message
+    assert message.endswith("built again from the corpus")
     assert len(load_index(index).entries) == report.items == 1
     assert len(list(index.glob("data-*"))) == 1
 
@@ -313,20 +307,18 @@ def test_the_app_start_rebuilds_a_damaged_index_and_prints_the_warnings(
     (corpus_copy / "binary.txt").write_bytes(b"\x00\x01" * 100)
     served = {}
 
-    class Demo:
-        def queue(self, **kw: object) -> None:
-            pass
-
-        def launch(self, **kw: object) -> None:
-            served.update(kw)
+    def web_app(state, **kw: object) -> object:
+        served.update(assistant=state.assistant, max_bytes=state.max_bytes)
+        return "app"
 
     monkeypatch.setattr("assistant.embed.load_embedder", lambda model, **kw: embedder)
-    monkeypatch.setattr(assistant.ui, "build_app", lambda a, c, i, e, m: served.update(assistant=a, max_bytes=m) or Demo())
+    monkeypatch.setattr(assistant.ui, "web_app", web_app)
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: served.update(ran=app))
     assistant.ui.serve(corpus_copy, index, max_bytes=2**20)
     err = capsys.readouterr().err
     assert err.count(f"[index] warning: {index}: the index was damaged (embeddings.npy is") == 1
     assert err.count("binary.txt") == 1 and "[index] warning: " in err.split("binary.txt")[0].splitlines()[-1]
-    assert len(served["assistant"].notices) == 1 and served["max_bytes"] == 2**20
+    assert len(served["assistant"].notices) == 1 and served["max_bytes"] == 2**20 and served["ran"] == "app"
 
 
 # ------------------------------------------------------------------------------------ the CLI

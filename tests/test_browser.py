@@ -326,6 +326,8 @@ def test_upload_a_docx_notice_then_find_it_in_browse(page, server, tmp_path: Pat
     from playwright.sync_api import expect
 
     corpus = server[1]
+    page.get_by_role("tab", name="部门职责").click()  # a unit's view open: the upload must redo it
+    pick(page, "#unit-pick", "^市林草局")
     page.get_by_role("tab", name="添加通知").click()
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4 not a notice")
