@@ -67,6 +67,10 @@ class Context:
 
     def hits(self) -> list[Hit]:
         """The ten best work points in scope for the question (run once)."""
+        if self._hits is None and self.allowed is None and not self.q.wants("collective"):
+            # Confined by notice only: search their rows, without reading every work point in scope.
+            rows = self.services.scope_rows(self.scope)
+            self._hits = self.services.searcher.search(self.search_text or self.q.text, k=10, rows=rows)
         if self._hits is None:
             allowed = {id(p) for n in self.scope for p in n.items if self.allows(p)}
             if self.q.wants("collective"):

@@ -119,6 +119,17 @@ class Services:
     def row(self, point: WorkPoint) -> int:
         return self.rows[id(point)]
 
+    def scope_rows(self, scope: list[Notice]) -> list[int] | None:
+        """The rows of these notices' work points; None for every notice of the index. A notice read lazily
+        from a large index (:class:`assistant.store.StoredNotice`) gives its rows without reading its work points."""
+        if len(scope) == len(self.notices):
+            return None
+        rows: list[int] = []
+        for n in scope:
+            store, number = getattr(n, "_store", None), getattr(n, "_number", None)
+            rows += store.rows_of(number) if store is not None and number is not None else [self.row(p) for p in n.items]
+        return rows
+
     def words_of(self, point: WorkPoint) -> set[str]:
         """A work point's whole words (text and title), for topic membership; read on first use, then kept."""
         row = self.rows[id(point)]
