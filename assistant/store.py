@@ -110,6 +110,11 @@ class StoredNotice(Notice):
     def items(self, value: list[WorkPoint]) -> None:
         self._items = value
 
+    @property
+    def rows(self) -> range:
+        """Its work points' rows in the index, without reading them."""
+        return self._store.rows_of(self._number)
+
     def __repr__(self) -> str:
         return f"StoredNotice({self.doc.label!r}, file={self.file!r})"
 

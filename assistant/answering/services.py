@@ -124,10 +124,11 @@ class Services:
         from a large index (:class:`assistant.store.StoredNotice`) gives its rows without reading its work points."""
         if len(scope) == len(self.notices):
             return None
+        from assistant.store import StoredNotice
+
         rows: list[int] = []
         for n in scope:
-            store, number = getattr(n, "_store", None), getattr(n, "_number", None)
-            rows += store.rows_of(number) if store is not None and number is not None else [self.row(p) for p in n.items]
+            rows += n.rows if isinstance(n, StoredNotice) else [self.row(p) for p in n.items]
         return rows
 
     def words_of(self, point: WorkPoint) -> set[str]:
