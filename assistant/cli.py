@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from assistant.engines import ENGINES
 from assistant.errors import AssistantError
 from assistant.parse.readers import MAX_FILE_MB
 
@@ -42,13 +43,26 @@ def cmd_build(args: argparse.Namespace) -> None:
 
     embedder = load_embedder(args.model, progress=not args.quiet)
     report = build_index(args.corpus, args.index, embedder, force=args.force, progress=not args.quiet,
-                         max_bytes=megabytes_to_bytes(args.max_file_mb), kind=args.index_kind)
+                         max_bytes=megabytes_to_bytes(args.max_file_mb), kind=args.index_kind,
+                         engine=_engine_options(args))
     if args.json:
         _print_json(report.__dict__)
     elif args.quiet:
         print(report.summary())  # otherwise the build's progress lines have ended with it
     for path, message in report.warnings:  # printed here once; the build itself only logs them
         print(f"warning: {path}: {message}", file=sys.stderr)
+
+
+def _engine_options(args: argparse.Namespace) -> dict[str, str] | None:
+    """The engine ``build`` was asked for, with its options; None to keep the index's own (or the default)."""
+    options = {"uri": args.uri, "collection": args.collection, "analyzer": args.analyzer}
+    if args.engine is None and any(options.values()):
+        args.engine = "milvus"  # --uri alone means Milvus: it is the engine with a URI
+    if args.engine is None:
+        return None
+    if args.engine == "faiss" and any(options.values()):
+        raise SystemExit("error: --uri, --collection and --analyzer are options of --engine milvus")
+    return {"name": args.engine, **{k: v for k, v in options.items() if v}}
 
 
 def cmd_search(args: argparse.Namespace) -> None:
@@ -245,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"skip a file above this size, with a warning (default: {MAX_FILE_MB})")
     p.add_argument("--index-kind", choices=["flat", "hnsw"], default=None,
                    help="flat (every row scored) or hnsw (candidates from graphs); default: flat up to 20,000 work points")
+    p.add_argument("--engine", choices=sorted(ENGINES), default=None,
+                   help="where the vectors are searched: faiss (files in the index folder, the default) or milvus; "
+                        "default: the index's own")
+    p.add_argument("--uri", default=None, help="Milvus: a server (http://host:19530) or a Milvus Lite file "
+                                               "(default: milvus.db in the index folder); token in ASSISTANT_MILVUS_TOKEN")
+    p.add_argument("--collection", default=None, help="Milvus: the collection's name (default: assistant)")
+    p.add_argument("--analyzer", choices=["tokens", "jieba"], default=None,
+                   help="Milvus: BM25 over the index's own jieba tokens (default) or Milvus's jieba analyzer")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_build)
 

@@ -57,3 +57,7 @@ class ModelError(AssistantError):
 
 class QuestionError(AssistantError):
     """A question that cannot be answered as asked (empty, too long)."""
+
+
+class EngineError(AssistantError):
+    """The search engine an index names cannot be used: its client is not installed, or its server not reached."""

@@ -81,7 +81,7 @@ MANIFEST_KEYS = ("format", "parser", "model", "dim", "data", "items", "files", "
 #: The data files every index has (``bm25/`` is left out when there are no work points).
 DATA_FILES = (
     "items.jsonl", "notices.jsonl", "embeddings.npy", "titles.npy", "clauses.npy", "clause_owner.npy",
-    "dense.faiss", "titles.faiss", "moments.npz", "centres.npy", "units.json", "families.json", "userdict.txt",
+    "moments.npz", "centres.npy", "units.json", "families.json", "userdict.txt",
 )
 #: A data file larger than this is checked at load by its size and the SHA-256 of :data:`SAMPLE_BLOCKS`
 #: blocks spread over it (hashing the gigabytes of a million work points would take most of a minute);
@@ -350,7 +350,13 @@ def check_data(index_dir: Path, manifest: dict[str, Any]) -> Path:
     if not data.is_dir():
         raise IndexDamagedError(index_dir, f"its data folder {manifest['data']} is missing")
     recorded = manifest["data_files"]
-    missing = [name for name in DATA_FILES if name not in recorded]
+    from assistant.engines import entry_of, module
+
+    try:
+        required = module(entry_of(manifest)["name"]).REQUIRED
+    except ValueError as e:
+        raise IndexDamagedError(index_dir, str(e)) from e
+    missing = [name for name in (*DATA_FILES, *required) if name not in recorded]
     if missing:
         raise IndexDamagedError(index_dir, f"the manifest lists no {', '.join(missing)}")
     for name, meta in sorted(recorded.items()):
@@ -529,6 +535,7 @@ def build_index(
     on_progress: Callable[[str], None] | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
     kind: str | None = None,
+    engine: dict[str, Any] | None = None,
 ) -> BuildReport:
     """Parse every notice under ``corpus`` and (re)write the index in ``index_dir``.
 
@@ -548,6 +555,8 @@ def build_index(
         max_bytes: the size limit for one notice (``--max-file-mb``); None for none.
         kind: the search index, ``"flat"`` (exact) or ``"hnsw"``; by default by size
             (:func:`assistant.engines.folder.kind_for`).
+        engine: the search engine and its options (``{"name": "milvus", "uri": ..., "collection": ...}``,
+            :mod:`assistant.engines`); by default the previous build's, else the embedded one.
 
     Raises:
         IndexFolderError: the folder holds an index built by another model and ``force`` is off.
@@ -623,7 +632,8 @@ def build_index(
         vectors: list[Vectors | None] = [chosen[rel][1] for rel in sorted(chosen)]
         hashes = {rel: chosen[rel][2] for rel in sorted(chosen)}
         report.removed = sorted(set(old_files) - set(hashes))
-        if _unchanged(old_manifest, hashes, report, kind) and _loads(index_dir, embedder.name, warn):
+        engine = _engine_asked(engine, old_manifest)
+        if _unchanged(old_manifest, hashes, report, kind, engine) and _loads(index_dir, embedder.name, warn):
             # Nothing to embed, drop, calibrate or rewrite: the index on disk already is this corpus's.
             report.items = int(old_manifest["items"])
             report.seconds = time.perf_counter() - start
@@ -648,8 +658,9 @@ def build_index(
         report.items = int(matrix.shape[0])
         windows = _embed_windows(notices, {**_previous_windows(index_dir, old_manifest), **fresh}, embedder, say)
         say("writing the index")
-        data_name, data_files, engine = _write_data(index_dir, notices, matrix, titles, clause_rows, windows, kind)
-        calibration = _calibrate(index_dir, data_name, data_files, engine, embedder, old_manifest, say)
+        data_name, data_files, entry = _write_data(index_dir, notices, matrix, titles, clause_rows, windows, kind,
+                                                   engine)
+        calibration = _calibrate(index_dir, data_name, data_files, entry, embedder, old_manifest, say)
         manifest = {
             "format": FORMAT,
             "parser": PARSER_VERSION,
@@ -659,7 +670,7 @@ def build_index(
             "items": report.items,
             "files": hashes,
             "data_files": data_files,
-            "engine": engine,
+            "engine": entry,
             "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         if calibration is not None:
@@ -684,8 +695,22 @@ def _loads(index_dir: Path, model: str, warn: Warn) -> bool:
     return True
 
 
+def _engine_asked(asked: dict[str, Any] | None, old: dict[str, Any]) -> dict[str, Any]:
+    """The engine a build writes with: the one asked for (its options over the previous build's, for the same
+    engine), else the previous build's (so a plain rebuild keeps it), else the embedded one."""
+    from assistant.engines import DEFAULT, entry_of
+
+    before = entry_of(old) if old else {"name": DEFAULT}
+    options = ("uri", "collection", "analyzer")
+    if not asked:
+        return {k: v for k, v in before.items() if k == "name" or k in options}
+    base = {k: v for k, v in before.items() if k in options} if before.get("name") == asked.get("name") else {}
+    return {**base, **{k: v for k, v in asked.items() if v is not None}}
+
+
 def _unchanged(
-    old: dict[str, Any], hashes: dict[str, dict[str, Any]], report: BuildReport, kind: str | None = None
+    old: dict[str, Any], hashes: dict[str, dict[str, Any]], report: BuildReport, kind: str | None = None,
+    engine: dict[str, Any] | None = None,
 ) -> bool:
     """Whether the previous build already holds exactly these files, read by this parser, with every
     derived file (figure windows, the refusal calibration for this bank) in place, in the index kind asked for."""
@@ -696,7 +721,10 @@ def _unchanged(
 
     if not old or report.added or report.removed or old.get("parser") != PARSER_VERSION:
         return False
-    if entry_of(old).get("kind") != (kind or kind_for(int(old.get("items", 0)))):
+    before = entry_of(old)
+    if before.get("kind") != (kind or kind_for(int(old.get("items", 0)))):
+        return False
+    if engine and any(before.get(k) != v for k, v in engine.items()):
         return False
     if {f: m["sha256"] for f, m in old.get("files", {}).items()} != {f: m["sha256"] for f, m in hashes.items()}:
         return False
@@ -823,6 +851,7 @@ def _embed_windows(
 def _write_data(
     index_dir: Path, notices: list[Notice], matrix: np.ndarray, titles: np.ndarray, clauses: np.ndarray,
     windows: tuple[list[str], np.ndarray] | None = None, kind: str | None = None,
+    engine: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, dict[str, Any]], dict[str, Any]]:
     """Write one complete data folder; return its name, its files with their sizes and hashes, and its
     engine's manifest entry."""
@@ -838,15 +867,33 @@ def _write_data(
     tokenizer = Tokenizer(words)
     tokens = [tokenizer.tokens(bm25_text(n.doc, p)) or ["_"] for n in notices for p in n.items]
     stored = Stored(matrix, titles, clauses, np.asarray(owner, dtype=np.int32), tokens)
-    engine = write_folder(tmp, notices, stored, words, windows, kind)
+    engine = dict(engine or {})
+    if engine.get("name", "faiss") != "faiss":
+        stored.rows = _row_fields(notices)
+    entry = write_folder(tmp, notices, stored, words, windows, kind, engine.pop("name", None), **engine)
     files = _data_files(tmp)
     os.replace(tmp, index_dir / name)
-    return name, files, engine
+    return name, files, entry
+
+
+def _row_fields(notices: list[Notice]) -> list[dict[str, Any]]:
+    """Each row's entity key and filter fields, for an engine that keeps rows by key (:mod:`assistant.engines.milvus`)."""
+    from assistant.engines.milvus import row_key
+
+    out = []
+    for n in notices:
+        key = notice_key(n)
+        for i, p in enumerate(n.items):
+            words = bm25_text(n.doc, p)
+            out.append({"key": row_key(key, i, title_text(n.doc, p), words), "notice": key[:16],
+                        "year": n.doc.year or 0, "units": list(p.units), "words": words})
+    return out
 
 
 def write_folder(
     folder: Path, notices: list[Notice], stored: Stored, words: list[str],
     windows: tuple[list[str], np.ndarray] | None = None, kind: str | None = None, engine: str | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
     """Write a data folder's files: the notices (:mod:`assistant.store`), the engine's, and what the answer
     layer would otherwise work out from every work point when it starts (the notices' centres, the unit
@@ -860,7 +907,7 @@ def write_folder(
     from assistant.engines import DEFAULT, write_engine
 
     counts = store.write(folder, notices)
-    entry = write_engine(folder, stored, engine or DEFAULT, kind=kind)
+    entry = write_engine(folder, stored, engine or DEFAULT, kind=kind, **options)
     large = entry.get("kind", "flat") != "flat"
     np.save(folder / "centres.npy", _centres(stored.text, counts))
     (folder / "units.json").write_text(json.dumps(unit_table(notices), ensure_ascii=False), encoding="utf-8")

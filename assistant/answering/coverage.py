@@ -136,13 +136,13 @@ def _centres(searcher: Searcher) -> tuple[np.ndarray, dict[int, int]]:
     """The centres of the notices with work points (the normalised mean of their text vectors, stored in the
     index at build) and each one's position among them, by ``id(notice.doc)``."""
     index = searcher.index
-    if getattr(index, "centres", None) is None:  # an index opened without its centres: compute them
+    if index.centres is None:  # an index opened without its centres: compute them
         rows: dict[int, list[int]] = defaultdict(list)
         for i, (n, _) in enumerate(searcher.entries):
             rows[id(n.doc)].append(i)
         means = [searcher.vectors(ix).mean(axis=0) for ix in rows.values()]
         centres = np.array([m / (np.linalg.norm(m) or 1.0) for m in means], np.float32).reshape(-1, index.manifest["dim"])
         return centres, {doc: i for i, doc in enumerate(rows)}
-    records = getattr(index, "records", None)
+    records = index.records
     kept = [i for i, n in enumerate(index.notices) if (len(records.rows_of(i)) if records is not None else n.items)]
     return np.asarray(index.centres[kept], np.float32), {id(index.notices[i].doc): at for at, i in enumerate(kept)}

@@ -62,7 +62,7 @@ class Services:
         self.notices: list[Notice] = searcher.index.notices
         self.tokenizer = searcher.index.tokenizer
         self.rows = searcher.rows
-        units = getattr(self.index, "units", None)  # worked out at build: no pass over every work point here
+        units = self.index.units  # worked out at build: no pass over every work point here
         self.directory = UnitDirectory.from_table(units, self.index.entries) if units is not None \
             else UnitDirectory(self.notices)
         self.coverage: Coverage = Coverage(searcher)
@@ -80,7 +80,7 @@ class Services:
     @cached_property
     def families(self) -> dict[int, list[Notice]]:
         """Each notice's family of editions (itself included), oldest first, keyed by ``id(notice.doc)``."""
-        stored = getattr(self.index, "families", None)  # worked out at build
+        stored = self.index.families  # worked out at build
         groups = stored if stored is not None else _families(self.notices)
         return {id(n.doc): group for group in groups for n in group}
 

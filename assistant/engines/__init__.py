@@ -14,14 +14,16 @@ them, and :class:`~assistant.search.Searcher` needs nothing else:
 
 Engines are named in the manifest (``"engine": {"name": "faiss", ...}``) and registered in
 :data:`ENGINES` by module; each module has ``write(folder, stored, **options) -> dict`` (the
-manifest entry) and ``open(folder, entry, stored, mmap) -> Engine``. The default is the embedded one,
-:mod:`assistant.engines.folder`: FAISS and bm25s files in the index folder.
+manifest entry), ``open(folder, entry, stored, mmap) -> Engine`` and ``REQUIRED`` (the data files it must
+find). The default is the embedded one, :mod:`assistant.engines.folder`: FAISS and bm25s files in the
+index folder; :mod:`assistant.engines.milvus` asks a Milvus server, cluster or Milvus Lite file for the
+candidates.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, Protocol
@@ -31,7 +33,7 @@ import numpy as np
 #: The signals an engine scores, in the order the fusion weighs them.
 SIGNALS = ("text", "title", "clause", "bm25")
 #: Engine name → the module implementing it.
-ENGINES: dict[str, str] = {"faiss": "assistant.engines.folder"}
+ENGINES: dict[str, str] = {"faiss": "assistant.engines.folder", "milvus": "assistant.engines.milvus"}
 DEFAULT = "faiss"
 
 
@@ -55,6 +57,9 @@ class Stored:
     clauses: np.ndarray
     clause_owner: np.ndarray
     tokens: list[list[str]]
+    #: Per row, what an engine that keeps rows by key and filters them needs (:mod:`assistant.engines.milvus`):
+    #: ``{"key", "notice", "year", "units"}``; empty when opening an index.
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Engine(Protocol):

@@ -46,6 +46,8 @@ CLAUSE_FETCH = 3
 SAMPLE = 1024
 #: Rows added to a FAISS index at a time (float32 copies of the float16 memory map).
 CHUNK = 65_536
+#: The files besides the index's own (:data:`assistant.index.DATA_FILES`) that a data folder of this engine must hold.
+REQUIRED = ("dense.faiss", "titles.faiss")
 FILES = {"text": "embeddings.npy", "title": "titles.npy", "clause": "clauses.npy"}
 INDEXES = {"text": "dense.faiss", "title": "titles.faiss", "clause": "clauses.faiss"}
 
@@ -55,7 +57,7 @@ def kind_for(rows: int) -> str:
     return "flat" if rows <= EXACT_MAX else "hnsw"
 
 
-def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0) -> dict[str, Any]:
+def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, graphs: bool = True) -> dict[str, Any]:
     """Write the vectors, the FAISS indexes, the statistics and BM25 into a data folder.
 
     Args:
@@ -64,6 +66,8 @@ def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0) 
             as it is) and BM25 tokens.
         kind: ``"flat"`` or ``"hnsw"``; by default by size (:func:`kind_for`).
         seed: the clause sample's seed.
+        graphs: write the FAISS indexes (an engine that searches elsewhere, :mod:`assistant.engines.milvus`,
+            keeps only the vectors, the statistics and BM25's vocabulary).
 
     Returns:
         The manifest's engine entry.
@@ -80,7 +84,7 @@ def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0) 
     for signal, rows in arrays.items():
         _save(folder / FILES[signal], rows, dtype)
     _save(folder / "clause_owner.npy", stored.clause_owner, np.int32)
-    for signal, rows in arrays.items():
+    for signal, rows in arrays.items() if graphs else ():
         if kind == "flat" and signal == "clause":
             continue
         dim = rows.shape[1]
