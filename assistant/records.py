@@ -159,6 +159,20 @@ class Notice:
             styles.setdefault(style, []).append(p)
         return max(styles.values(), key=len) if styles else []
 
+    @property
+    def headings(self) -> list[str]:
+        """Every heading its work points stand under, once each, in document order."""
+        return list(dict.fromkeys(h for p in self.items for h in p.path))
+
+    @property
+    def listed(self) -> list[int]:
+        """Positions (in ``items``) of what a question about its task list reads: its tasks where it prints a
+        task list (``doc.task_part``), else every work point."""
+        if not self.doc.task_part:
+            return list(range(len(self.items)))
+        at = {id(p): i for i, p in enumerate(self.items)}
+        return [at[id(p)] for p in self.tasks]
+
     def to_dict(self) -> dict[str, Any]:
         return {"doc": self.doc.to_dict(), "items": [w.to_dict() for w in self.items]}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 import weakref
 from collections import OrderedDict
@@ -41,7 +42,8 @@ def write(folder: Path, notices: Iterable[Notice]) -> list[int]:
         for notice in notices:
             line = (json.dumps({**notice.to_dict(), "file": notice.file}, ensure_ascii=False) + "\n").encode("utf-8")
             items.write(line)
-            head = {"doc": notice.doc.to_dict(), "file": notice.file, "items": len(notice.items), "offset": offset}
+            head = {"doc": notice.doc.to_dict(), "file": notice.file, "items": len(notice.items), "offset": offset,
+                    "headings": notice.headings, "listed": notice.listed}
             heads.write(json.dumps(head, ensure_ascii=False) + "\n")
             offset += len(line)
             counts.append(len(notice.items))
@@ -96,10 +98,14 @@ class WindowVectors(Mapping[str, np.ndarray]):
 class StoredNotice(Notice):
     """A notice of an index folder whose work points are read from ``items.jsonl`` on first use."""
 
-    def __init__(self, doc: NoticeInfo, file: str, store: Records, number: int) -> None:
+    def __init__(self, doc: NoticeInfo, file: str, store: Records, number: int, head: dict[str, Any] | None = None) -> None:
         self.doc, self.file = doc, file
         self._store, self._number = store, number
         self._items: list[WorkPoint] | None = None
+        head = head or {}
+        # Read at build (an index written before they were stored reads its work points for them instead).
+        self._headings: list[str] | None = [sys.intern(h) for h in head["headings"]] if "headings" in head else None
+        self._listed: list[int] | None = head.get("listed")
 
     @property  # type: ignore[override]
     def items(self) -> list[WorkPoint]:
@@ -115,6 +121,14 @@ class StoredNotice(Notice):
         """Its work points' rows in the index, without reading them."""
         return self._store.rows_of(self._number)
 
+    @property
+    def headings(self) -> list[str]:
+        return self._headings if self._headings is not None else super().headings
+
+    @property
+    def listed(self) -> list[int]:
+        return self._listed if self._listed is not None else super().listed
+
     def __repr__(self) -> str:
         return f"StoredNotice({self.doc.label!r}, file={self.file!r})"
 
@@ -127,7 +141,7 @@ class Records:
         heads = [json.loads(line) for line in open(folder / "notices.jsonl", encoding="utf-8") if line.strip()]
         known = NoticeInfo.__dataclass_fields__
         self.notices: list[StoredNotice] = [
-            StoredNotice(NoticeInfo(**{k: v for k, v in h["doc"].items() if k in known}), h["file"], self, i)
+            StoredNotice(NoticeInfo(**{k: v for k, v in h["doc"].items() if k in known}), h["file"], self, i, h)
             for i, h in enumerate(heads)
         ]
         counts = np.array([int(h["items"]) for h in heads], dtype=np.int64)

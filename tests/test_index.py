@@ -214,3 +214,23 @@ def test_an_index_parsed_by_another_parser_version_is_read_again(tmp_path: Path,
     (index / "manifest.json").write_text(json.dumps(manifest))
     again = build_index(corpus, index, embedder, progress=False)
     assert again.added == ["a.html"] and again.kept == []
+
+
+def test_a_large_index_knows_each_notices_headings_and_task_list_without_reading_it(local_index: Path):
+    """A question naming a section or a task list (民生实事) reads these from notices.jsonl in a large index;
+    they are what the work points themselves give."""
+    from assistant.records import Notice
+    from assistant.store import Records
+
+    index = load_index(local_index)
+    stored = Records(local_index / index.manifest["data"], eager=False)
+    with_list = 0
+    for lazy, read in zip(stored.notices, index.notices, strict=True):
+        assert lazy._items is None
+        headings, listed = lazy.headings, lazy.listed
+        assert lazy._items is None  # answered from notices.jsonl
+        assert headings == Notice.headings.fget(read) and listed == Notice.listed.fget(read)
+        with_list += bool(read.doc.task_part)
+        if read.doc.task_part:
+            assert [read.items[i] for i in listed] == read.tasks and len(listed) < len(read.items)
+    assert with_list >= 8

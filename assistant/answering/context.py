@@ -55,7 +55,7 @@ class Context:
     #: A follow-up that could mean several earlier work points: the question asking which.
     clarify: str = ""
     trace: list[dict[str, Any]] = field(default_factory=list)
-    #: When set, only these work points (by ``id``) may answer: the question named a task list (民生实事).
+    #: When set, only these work points (by row) may answer: the question named a task list (民生实事).
     allowed: set[int] | None = None
     _hits: list[Hit] | None = None
     _covered: bool | None = None
@@ -67,9 +67,11 @@ class Context:
 
     def hits(self) -> list[Hit]:
         """The ten best work points in scope for the question (run once)."""
-        if self._hits is None and self.allowed is None and not self.q.wants("collective"):
-            # Confined by notice only: search their rows, without reading every work point in scope.
+        if self._hits is None and not self.q.wants("collective"):
+            # Confined by notice (and task list): search their rows, without reading every work point in scope.
             rows = self.services.scope_rows(self.scope)
+            if self.allowed is not None:
+                rows = sorted(self.allowed if rows is None else self.allowed.intersection(rows))
             self._hits = self.services.searcher.search(self.search_text or self.q.text, k=10, rows=rows)
         if self._hits is None:
             allowed = {id(p) for n in self.scope for p in n.items if self.allows(p)}
@@ -93,7 +95,7 @@ class Context:
 
     def allows(self, point: WorkPoint) -> bool:
         """Whether a work point of a notice in scope may answer (see :attr:`allowed`)."""
-        return self.allowed is None or id(point) in self.allowed
+        return self.allowed is None or self.services.row(point) in self.allowed
 
     def note_trace(self, step: str, decision: str, **detail: Any) -> None:
         self.trace.append({"step": step, "decision": decision, **detail})

@@ -90,7 +90,7 @@ def _scope(ctx: Context, names: list[str] | None) -> None:
     _latent_comparison(ctx)
     if vocab.TASK_LIST_WORDS.search(q.text) and any(n.doc.task_part for n in scope):
         # "民生实事里…": the report's task list answers, not the body that mentions the same work.
-        ctx.allowed = {id(p) for n in scope for p in (n.tasks if n.doc.task_part else n.items)}
+        ctx.allowed = ctx.services.listed_rows(scope)
         ctx.note_trace("scope", "the task lists named", notices=sum(1 for n in scope if n.doc.task_part))
 
 

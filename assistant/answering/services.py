@@ -131,6 +131,20 @@ class Services:
             rows += n.rows if isinstance(n, StoredNotice) else [self.row(p) for p in n.items]
         return rows
 
+    def listed_rows(self, scope: list[Notice]) -> set[int]:
+        """The rows a question about the task lists reads in these notices (:attr:`Notice.listed`), without
+        reading the work points of a notice stored in a large index."""
+        from assistant.store import StoredNotice
+
+        rows: set[int] = set()
+        for n in scope:
+            if isinstance(n, StoredNotice):
+                first = n.rows.start
+                rows.update(first + i for i in n.listed)
+            else:
+                rows.update(self.row(n.items[i]) for i in n.listed)
+        return rows
+
     def words_of(self, point: WorkPoint) -> set[str]:
         """A work point's whole words (text and title), for topic membership; read on first use, then kept."""
         row = self.rows[id(point)]

@@ -205,10 +205,16 @@ def _previous(folder: Path, entry: dict[str, Any]) -> np.ndarray | None:
 def _entity(stored: Stored, i: int, analyzer: str) -> dict[str, Any]:
     row = stored.rows[i]
     words = " ".join(stored.tokens[i]) if analyzer == "tokens" else row.get("words", " ".join(stored.tokens[i]))
-    return {"key": int(row["key"]), "notice": row["notice"][:64], "year": int(row.get("year") or 0),
-            "units": [u[:128] for u in row.get("units", [])][:64], "words": words[:60000],
+    return {"key": int(row["key"]), "notice": _cut(row["notice"], 64), "year": int(row.get("year") or 0),
+            "units": [_cut(u, 128) for u in row.get("units", [])][:64], "words": _cut(words, 65535),
             "text": np.asarray(stored.text[i], np.float32).tolist(),
             "title": np.asarray(stored.title[i], np.float32).tolist()}
+
+
+def _cut(text: str, size: int) -> str:
+    """A string cut to a VARCHAR field's size in UTF-8 bytes, at a character boundary."""
+    data = text.encode("utf-8")
+    return text if len(data) <= size else data[:size].decode("utf-8", errors="ignore")
 
 
 def _ensure(mc: Any, name: str, clauses: str, dim: int, kind: str, analyzer: str) -> None:

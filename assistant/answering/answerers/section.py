@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.answering.context import Context, figures_note
 from assistant.answering.registry import Answerer, register
@@ -18,14 +19,20 @@ def named_heading(ctx: Context) -> tuple[Notice, str] | None:
     quoted = [m.group(1) for m in _QUOTED.finditer(text)]
     best: tuple[int, Notice, str] | None = None
     for n in ctx.scope:
-        for heading in dict.fromkeys(h for p in n.items for h in p.path):
-            m = match_heading(heading)
-            title = (m[2] if m else heading).rstrip("。")
+        for heading in n.headings:  # stored at build: a large index reads no work point for this
+            title = _title(heading)
             hit = len(title) >= 4 and title in text or any(
                 len(qt) >= 2 and (qt == title or len(qt) >= 4 and (qt in title or title in qt)) for qt in quoted)
             if hit and (best is None or len(title) > best[0]):
                 best = (len(title), n, heading)
     return (best[1], best[2]) if best else None
+
+
+@lru_cache(maxsize=65536)
+def _title(heading: str) -> str:
+    """A heading's title without its number (一、 （三） 1.); headings repeat across notices and editions."""
+    m = match_heading(heading)
+    return (m[2] if m else heading).rstrip("。")
 
 
 @register
