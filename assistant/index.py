@@ -865,26 +865,29 @@ def _write_data(
         raise RuntimeError(f"{len(clauses)} clause vectors for {len(owner)} clauses")
     words = corpus_terms(notices)
     tokenizer = Tokenizer(words)
-    tokens = [tokenizer.tokens(bm25_text(n.doc, p)) or ["_"] for n in notices for p in n.items]
+    texts = [bm25_text(n.doc, p) for n in notices for p in n.items]
+    tokens = [tokenizer.tokens(t) or ["_"] for t in texts]
     stored = Stored(matrix, titles, clauses, np.asarray(owner, dtype=np.int32), tokens)
     engine = dict(engine or {})
     if engine.get("name", "faiss") != "faiss":
-        stored.rows = _row_fields(notices)
+        stored.rows = _row_fields(notices, texts)
     entry = write_folder(tmp, notices, stored, words, windows, kind, engine.pop("name", None), **engine)
     files = _data_files(tmp)
     os.replace(tmp, index_dir / name)
     return name, files, entry
 
 
-def _row_fields(notices: list[Notice]) -> list[dict[str, Any]]:
-    """Each row's entity key and filter fields, for an engine that keeps rows by key (:mod:`assistant.engines.milvus`)."""
+def _row_fields(notices: list[Notice], texts: list[str]) -> list[dict[str, Any]]:
+    """Each row's entity key and filter fields (``texts``: each row's :func:`bm25_text`), for an engine that keeps
+    rows by key (:mod:`assistant.engines.milvus`)."""
     from assistant.engines.milvus import row_key
 
-    out = []
+    out: list[dict[str, Any]] = []
+    words_of = iter(texts)
     for n in notices:
         key = notice_key(n)
         for i, p in enumerate(n.items):
-            words = bm25_text(n.doc, p)
+            words = next(words_of)
             out.append({"key": row_key(key, i, title_text(n.doc, p), words), "notice": key[:16],
                         "year": n.doc.year or 0, "units": list(p.units), "words": words})
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -119,31 +119,26 @@ class Services:
     def row(self, point: WorkPoint) -> int:
         return self.rows[id(point)]
 
+    def notice_rows(self, notice: Notice) -> Sequence[int]:
+        """A notice's rows in ``items`` order; a notice stored in a large index (:class:`assistant.store.StoredNotice`)
+        gives them without reading its work points."""
+        from assistant.store import StoredNotice
+
+        return notice.rows if isinstance(notice, StoredNotice) else [self.row(p) for p in notice.items]
+
     def scope_rows(self, scope: list[Notice]) -> list[int] | None:
-        """The rows of these notices' work points; None for every notice of the index. A notice read lazily
-        from a large index (:class:`assistant.store.StoredNotice`) gives its rows without reading its work points."""
+        """The rows of these notices' work points; None for every notice of the index."""
         if len(scope) == len(self.notices):
             return None
-        from assistant.store import StoredNotice
-
-        rows: list[int] = []
-        for n in scope:
-            rows += n.rows if isinstance(n, StoredNotice) else [self.row(p) for p in n.items]
-        return rows
+        return [r for n in scope for r in self.notice_rows(n)]
 
     def listed_rows(self, scope: list[Notice]) -> set[int]:
-        """The rows a question about the task lists reads in these notices (:attr:`Notice.listed`), without
-        reading the work points of a notice stored in a large index."""
-        from assistant.store import StoredNotice
-
-        rows: set[int] = set()
+        """The rows a question about the task lists reads in these notices (:attr:`Notice.listed`)."""
+        out: set[int] = set()
         for n in scope:
-            if isinstance(n, StoredNotice):
-                first = n.rows.start
-                rows.update(first + i for i in n.listed)
-            else:
-                rows.update(self.row(n.items[i]) for i in n.listed)
-        return rows
+            rows = self.notice_rows(n)
+            out.update(rows[i] for i in n.listed)
+        return out
 
     def words_of(self, point: WorkPoint) -> set[str]:
         """A work point's whole words (text and title), for topic membership; read on first use, then kept."""

@@ -284,7 +284,6 @@ class MilvusEngine(embedded.FolderEngine):
         keys = np.load(folder / "keys.npy")
         if len(keys) != self.size:
             raise ValueError(f"keys.npy holds {len(keys)} keys for {self.size} work points")
-        self._keys = keys
         self._order = np.argsort(keys, kind="stable")
         self._sorted = keys[self._order]
         self.client.load_collection(self.collection)
@@ -296,10 +295,6 @@ class MilvusEngine(embedded.FolderEngine):
         at = np.minimum(np.searchsorted(self._sorted, keys), max(len(self._sorted) - 1, 0))
         known = (self._sorted[at] == keys) if len(self._sorted) else np.zeros(len(keys), bool)
         return self._order[at[known]].astype(np.int64)
-
-    def keys(self, rows: np.ndarray) -> list[int]:
-        """The entity keys of rows."""
-        return self._keys[np.asarray(rows, np.int64)].tolist()
 
     # ------------------------------------------------------------------ where the embedded engine reads FAISS or bm25s
     def _graph(self, signal: str, vector: np.ndarray, k: int) -> np.ndarray:
