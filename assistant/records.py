@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Roles a unit can hold on a work point, strongest first.
 ROLES: tuple[str, ...] = ("牵头", "负责", "责任", "配合", "参与", "指导")
@@ -128,6 +128,15 @@ class NoticeInfo:
         return self.number or self.title
 
 
+class TaskLabel(NamedTuple):
+    """A numbered task as a notice's index of tasks holds it (:attr:`Notice.task_labels`)."""
+
+    at: int  # its position in the notice's items
+    label: str  # the number as printed (37, （五）, 第十二条)
+    roled: bool  # whether it prints its units
+    part: str  # the part it stands in (WorkPoint.part)
+
+
 @dataclass
 class Notice:
     """A parsed notice: its metadata, its work points in document order, and the file it came from."""
@@ -158,6 +167,18 @@ class Notice:
             )
             styles.setdefault(style, []).append(p)
         return max(styles.values(), key=len) if styles else []
+
+    @property
+    def task_labels(self) -> list[TaskLabel]:
+        """Each numbered task (:attr:`tasks`) by position, label, units and part: what finding "第N项" or a topic's
+        work points needs, stored by an index so a large one answers them without reading the notice."""
+        at = {id(p): i for i, p in enumerate(self.items)}
+        return [TaskLabel(at[id(p)], p.item, bool(p.roles), p.part) for p in self.tasks]
+
+    @property
+    def preamble(self) -> list[int]:
+        """Positions (in ``items``) of its 导语, the lead-in before the numbered work."""
+        return [i for i, p in enumerate(self.items) if p.item == "导语"]
 
     @property
     def headings(self) -> list[str]:

@@ -11,7 +11,7 @@ task's title, BM25 alone misses paraphrases entirely, and BM25 at a small weight
 terms (figures, names) without letting generic words such as 治理 or 建设 take over.
 
 Two paths give the same ranking. A small index (a flat engine) scores every row, as the signals'
-arrays. A large one fuses over candidates: each signal's :data:`CANDIDATES` best rows from the
+arrays. A large one fuses over candidates: each signal's :func:`candidates_for` best rows from the
 engine (HNSW graphs, BM25's postings), scored exactly, standardised with the engine's moments of
 each signal over all rows (:meth:`assistant.engines.Engine.moments`), so a query costs what its
 candidates cost, not the index size. A filter (``where``, ``rows``) is applied to the fused
@@ -20,6 +20,7 @@ candidates, fetched wider until enough pass; a short list of ``rows`` is scored 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Collection
 from functools import lru_cache
@@ -48,9 +49,17 @@ CLAUSE_WEIGHT = 1.0
 ENGLISH_WEIGHTS = (1.0, 0.0, 0.5)
 RRF_K = 60
 MODES = ("hybrid", "dense", "bm25", "rrf")
-#: Candidates each signal gives the fused ranking on the fast path (measured with benchmarks/scale.py:
-#: recall@10 of the fused ranking against scoring every row).
+#: Candidates each signal gives the fused ranking on the fast path, up to :data:`GROWS_FROM` work points; beyond,
+#: they grow with the square root of the size, since a larger archive holds more near copies of each task (its
+#: editions over the years) for the fused top ten to be drawn from. Measured with benchmarks/scale.py (recall@10
+#: of the fused ranking against scoring every row): at 3×10⁵, 128 candidates 0.949, 256 0.978, 512 0.991.
 CANDIDATES = 128
+GROWS_FROM = 50_000
+
+
+def candidates_for(size: int) -> int:
+    """How many candidates each signal gives over an index of ``size`` work points (see :data:`CANDIDATES`)."""
+    return max(CANDIDATES, int(CANDIDATES * math.sqrt(size / GROWS_FROM)))
 #: A ``rows`` filter up to this many rows is scored row by row instead of through the candidates.
 SCAN_ROWS = 20_000
 Where = Callable[[Notice, WorkPoint], bool]
@@ -83,6 +92,8 @@ class Searcher:
         self.bm25_weight = bm25_weight
         self.clause_weight = clause_weight
         self.exhaustive = self.engine.exact if exhaustive is None else exhaustive
+        #: Each signal's candidates on the fast path (:func:`candidates_for` the index's size).
+        self.candidates = candidates_for(self.engine.size)
         self._encode = lru_cache(maxsize=256)(self._encode_uncached)
         self._tokens = lru_cache(maxsize=1024)(self._tokens_uncached)
         self._primed: dict[str, np.ndarray] = {}
@@ -137,6 +148,16 @@ class Searcher:
         if rows is None:
             return self.engine.score_all("clause", q)
         return self.engine.score("clause", q, np.asarray(rows, dtype=np.int64))
+
+    def clause_top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` work points whose closest clause is closest to the query (approximate in a large index), best
+        first, with that cosine."""
+        q = self._query(query)
+        return self.engine.top("clause", q, k)
+
+    def clause_moments(self, query: str) -> tuple[float, float]:
+        """Mean and standard deviation over every row of the closest-clause cosine to the query."""
+        return self.engine.moments("clause", self._query(query))
 
     def point_clauses(self, row: int) -> np.ndarray:
         """The clause vectors of one work point (:func:`assistant.index.clause_texts` order)."""
@@ -199,7 +220,7 @@ class Searcher:
         if allowed is not None and len(allowed) <= SCAN_ROWS:
             ranked, fused = self._ranked(query, mode, allowed)
             return self._hits(ranked, fused, k, where, positions=True)
-        fetch = max(CANDIDATES, 2 * k)
+        fetch = max(self.candidates, 2 * k)
         while True:
             tops = self._tops(query, mode, fetch)
             candidates = np.unique(np.concatenate([np.zeros(0, np.int64), *(rows for rows, _ in tops.values())]))
@@ -236,7 +257,7 @@ class Searcher:
         if mode == "rrf":
             fused = np.zeros(len(rows), np.float64)
             for signal, _ in self._signals(query, mode):
-                ranked = tops[signal][0] if signal in tops else self.engine.top(signal, q, max(CANDIDATES, len(rows)))[0]
+                ranked = tops[signal][0] if signal in tops else self.engine.top(signal, q, max(self.candidates, len(rows)))[0]
                 rank = {r: i + 1 for i, r in enumerate(ranked.tolist())}
                 fused += np.array([1.0 / (RRF_K + rank.get(r, len(ranked) + 1)) for r in rows.tolist()])
             fused /= 2

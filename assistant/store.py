@@ -24,11 +24,11 @@ from typing import Any, overload
 
 import numpy as np
 
-from assistant.records import Notice, NoticeInfo, WorkPoint
+from assistant.records import Notice, NoticeInfo, TaskLabel, WorkPoint
 
 #: Notices kept read in a large index (the least recently used are let go; their work points stay
 #: valid while anything still holds them).
-KEEP = 4096
+KEEP = 1024
 #: An ``items.jsonl`` up to this size is read whole when the index is opened.
 EAGER_BYTES = 64 << 20
 
@@ -43,7 +43,8 @@ def write(folder: Path, notices: Iterable[Notice]) -> list[int]:
             line = (json.dumps({**notice.to_dict(), "file": notice.file}, ensure_ascii=False) + "\n").encode("utf-8")
             items.write(line)
             head = {"doc": notice.doc.to_dict(), "file": notice.file, "items": len(notice.items), "offset": offset,
-                    "headings": notice.headings, "listed": notice.listed}
+                    "headings": notice.headings, "listed": notice.listed,
+                    "tasks": [list(t) for t in notice.task_labels], "preamble": notice.preamble}
             heads.write(json.dumps(head, ensure_ascii=False) + "\n")
             offset += len(line)
             counts.append(len(notice.items))
@@ -106,6 +107,11 @@ class StoredNotice(Notice):
         # Read at build (an index written before they were stored reads its work points for them instead).
         self._headings: list[str] | None = [sys.intern(h) for h in head["headings"]] if "headings" in head else None
         self._listed: list[int] | None = head.get("listed")
+        tasks = head.get("tasks")
+        self._tasks: list[TaskLabel] | None = (
+            None if tasks is None else [TaskLabel(int(i), sys.intern(label), bool(roled), sys.intern(part))
+                                        for i, label, roled, part in tasks])
+        self._preamble: list[int] | None = head.get("preamble")
 
     @property  # type: ignore[override]
     def items(self) -> list[WorkPoint]:
@@ -128,6 +134,21 @@ class StoredNotice(Notice):
     @property
     def listed(self) -> list[int]:
         return self._listed if self._listed is not None else super().listed
+
+    @property
+    def task_labels(self) -> list[TaskLabel]:
+        return self._tasks if self._tasks is not None else super().task_labels
+
+    @property
+    def tasks(self) -> list[WorkPoint]:
+        if self._tasks is None:
+            return super().tasks
+        items = self.items
+        return [items[t.at] for t in self._tasks]
+
+    @property
+    def preamble(self) -> list[int]:
+        return self._preamble if self._preamble is not None else super().preamble
 
     def __repr__(self) -> str:
         return f"StoredNotice({self.doc.label!r}, file={self.file!r})"

@@ -217,8 +217,8 @@ def test_an_index_parsed_by_another_parser_version_is_read_again(tmp_path: Path,
 
 
 def test_a_large_index_knows_each_notices_headings_and_task_list_without_reading_it(local_index: Path):
-    """A question naming a section or a task list (民生实事) reads these from notices.jsonl in a large index;
-    they are what the work points themselves give."""
+    """A question naming a section, a task list (民生实事) or a task by number reads these from notices.jsonl in a
+    large index; they are what the work points themselves give."""
     from assistant.records import Notice
     from assistant.store import Records
 
@@ -227,9 +227,11 @@ def test_a_large_index_knows_each_notices_headings_and_task_list_without_reading
     with_list = 0
     for lazy, read in zip(stored.notices, index.notices, strict=True):
         assert lazy._items is None
-        headings, listed = lazy.headings, lazy.listed
+        headings, listed, tasks, preamble = lazy.headings, lazy.listed, lazy.task_labels, lazy.preamble
         assert lazy._items is None  # answered from notices.jsonl
         assert headings == Notice.headings.fget(read) and listed == Notice.listed.fget(read)
+        assert tasks == Notice.task_labels.fget(read) and preamble == Notice.preamble.fget(read)
+        assert [read.items[t.at] for t in tasks] == Notice.tasks.fget(read)
         with_list += bool(read.doc.task_part)
         if read.doc.task_part:
             assert [read.items[i] for i in listed] == read.tasks and len(listed) < len(read.items)

@@ -59,6 +59,7 @@ class Context:
     allowed: set[int] | None = None
     _hits: list[Hit] | None = None
     _covered: bool | None = None
+    _in_scope: tuple[list[Notice], set[int]] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ retrieval, once
     @property
@@ -74,15 +75,25 @@ class Context:
                 rows = sorted(self.allowed if rows is None else self.allowed.intersection(rows))
             self._hits = self.services.searcher.search(self.search_text or self.q.text, k=10, rows=rows)
         if self._hits is None:
-            allowed = {id(p) for n in self.scope for p in n.items if self.allows(p)}
-            if self.q.wants("collective"):
-                # "各项任务完成情况报送到哪里" asks about the notice's own requirements, not one task.
-                tasks = {id(p) for n in self.scope for p in n.tasks}
-                if allowed - tasks:
-                    allowed -= tasks
+            # "各项任务完成情况报送到哪里" asks about the notice's own requirements, not one task: its rows but the
+            # numbered tasks (read from the stored task labels, no work point read).
+            allowed: set[int] = set()
+            tasks: set[int] = set()
+            for n in self.scope:
+                rows = self.services.notice_rows(n)
+                allowed.update(r for r in rows if self.allowed is None or r in self.allowed)
+                tasks.update(rows[t.at] for t in n.task_labels)
+            if allowed - tasks:
+                allowed -= tasks
             text = self.search_text or self.q.text
-            self._hits = self.services.searcher.search(text, k=10, where=lambda n, p: id(p) in allowed)
+            self._hits = self.services.searcher.search(text, k=10, rows=sorted(allowed))
         return self._hits
+
+    def in_scope(self) -> set[int]:
+        """``id(doc)`` of every notice in scope, worked out once for the scope as it stands."""
+        if self._in_scope is None or self._in_scope[0] is not self.scope:
+            self._in_scope = (self.scope, {id(n.doc) for n in self.scope})
+        return self._in_scope[1]
 
     def covered(self) -> bool:
         """Whether the notices in scope answer the question at all (:mod:`assistant.answering.coverage`)."""

@@ -84,9 +84,10 @@ def _best_in(ctx: Context, point: WorkPoint, items: list[WorkPoint]) -> WorkPoin
     return scored[2] if scored and scored[0] >= CONTAINED else None
 
 
-def editions_in_scope(ctx: Context, notice: Notice) -> list[Notice]:
-    """The notice's family within the question's scope, oldest first."""
-    in_scope = {id(n.doc) for n in ctx.scope}
+def editions_in_scope(ctx: Context, notice: Notice, in_scope: set[int] | None = None) -> list[Notice]:
+    """The notice's family within the question's scope, oldest first (``in_scope``: :meth:`Context.in_scope`,
+    passed by a caller asking for many notices)."""
+    in_scope = ctx.in_scope() if in_scope is None else in_scope
     return [n for n in ctx.services.editions(notice) if id(n.doc) in in_scope]
 
 

@@ -70,6 +70,7 @@ class Services:
         self._idf: dict[str, float] = {}
         self._words: dict[int, set[str]] = {}
         self._sense_cache: dict[tuple[str, frozenset[str]], set[str]] = {}
+        self._holding: dict[str, set[str]] = {}
         self._passage_vectors: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ notices
@@ -126,6 +127,16 @@ class Services:
 
         return notice.rows if isinstance(notice, StoredNotice) else [self.row(p) for p in notice.items]
 
+    def notices_of(self, points: Sequence[tuple[Notice, WorkPoint]]) -> list[Notice]:
+        """The notice of each of a unit's work points (:class:`assistant.directory.UnitEntry`), from their rows
+        where the index stores them, so a unit's count in each notice reads no work point."""
+        rows = getattr(points, "rows", None)
+        records = self.index.records
+        if rows is None or records is None:
+            return [n for n, _ in points]
+        numbers = np.searchsorted(records.first, np.asarray(rows, dtype=np.int64), side="right") - 1
+        return [records.notices[i] for i in numbers.tolist()]
+
     def scope_rows(self, scope: list[Notice]) -> list[int] | None:
         """The rows of these notices' work points; None for every notice of the index."""
         if len(scope) == len(self.notices):
@@ -180,14 +191,18 @@ class Services:
         """Whether any work point prints the word."""
         return self.idf(word) > 0
 
-    def sense_words(self, term: str, scope: list[Notice]) -> set[str]:
+    def sense_words(self, term: str, scope: list[Notice] | None) -> set[str]:
         """Words of the notices that carry a topic term in its sense.
 
         A term of two or more characters is its own sense (and every longer word holding it).
         A single character is ambiguous (水 in 水资源 but not in 水平), so the words that hold it
         are kept when the model places them near the character itself (:data:`WORD_SENSE`).
+        With no scope (one too large to read), the words are BM25's tokens, read from its vocabulary.
         """
-        candidates = {w for n in scope for p in n.items for w in self.words_of(p) if term in w}
+        if scope is None:
+            candidates = self._tokens_holding(term)
+        else:
+            candidates = {w for n in scope for p in n.items for w in self.words_of(p) if term in w}
         if len(term) > 1 or not candidates:
             return candidates
         key = (term, frozenset(candidates))
@@ -197,6 +212,24 @@ class Services:
             keep = {w for w, v in zip(words, sims[1:], strict=True) if float(v @ sims[0]) >= WORD_SENSE}
             self._sense_cache[key] = keep | {term}
         return self._sense_cache[key]
+
+    def _tokens_holding(self, term: str) -> set[str]:
+        """BM25's tokens that hold a term (cached: the vocabulary is read once per term)."""
+        if term not in self._holding:
+            bm25 = self.index.bm25
+            vocab = bm25.vocab_dict if bm25 is not None else {}
+            self._holding[term] = {t for t in vocab if term in t}
+        return self._holding[term]
+
+    def token_rows(self, tokens: set[str]) -> np.ndarray:
+        """The rows whose BM25 tokens include any of these (sorted), from the postings: no work point read."""
+        bm25 = self.index.bm25
+        if bm25 is None or not tokens:
+            return np.zeros(0, np.int64)
+        indptr, indices = bm25.scores["indptr"], bm25.scores["indices"]
+        ids = [t for t in (bm25.vocab_dict.get(w) for w in tokens) if t is not None and t + 1 < len(indptr)]
+        parts = [np.asarray(indices[indptr[t] : indptr[t + 1]], dtype=np.int64) for t in ids]
+        return np.unique(np.concatenate([np.zeros(0, np.int64), *parts]))
 
     def closeness(self, text: str) -> Callable[[list[str]], list[float]]:
         """Cosine of the question to each of some short passages (a figure's words), embedded on demand."""

@@ -11,6 +11,11 @@ A work point is on the topic when any of these holds:
   (:data:`APART` standard deviations above the scope's mean).
 
 The cuts adapt to each topic and each notice: they are read from the work points the words find.
+
+A scope too large for a pass over every work point per question (more than
+:data:`~assistant.answering.services.SCAN_LIMIT`, a large archive asked as a whole) answers the same three tests from what it stores (:func:`on_topic_rows`): the words from BM25's postings
+(its tokens holding each term), the lead units from the unit table, and the meaning from the
+clause signal's best rows, cut against that signal's mean and spread over the index.
 """
 
 from __future__ import annotations
@@ -107,3 +112,79 @@ def on_topic(ctx: Context, terms: list[str], points: list[tuple[Notice, WorkPoin
             by_group |= by_meaning(ctx, group, points, by_group)
         found |= by_group
     return found
+
+
+#: Large index: work points found by words whose clause closeness sets the anchor (a fixed sample of them).
+ANCHOR_SAMPLE = 2048
+#: Large index: the clause signal's best rows read first for the meaning test, and at most (four times more
+#: each time while the last one read still passes the cut).
+MEANING_FIRST, MEANING_MAX = 1024, 16_384
+
+
+def on_topic_rows(ctx: Context, terms: list[str], allowed: np.ndarray, meaning: bool = True) -> set[int]:
+    """:func:`on_topic` over a large scope, the rows ``allowed`` marks (a boolean mask), reading no work point."""
+    terms = [t for t in terms if t not in vocab.CUE_WORDS]
+    if not terms:
+        return set()
+    found: set[int] = set()
+    for group in term_groups(ctx, terms):
+        rows = np.union1d(_word_rows(ctx, group), _lead_rows(ctx, group))
+        rows = rows[allowed[rows]]
+        if meaning:
+            rows = np.union1d(rows, _meaning_rows(ctx, group, allowed, rows))
+        found.update(rows.tolist())
+    return found
+
+
+def _word_rows(ctx: Context, terms: list[str]) -> np.ndarray:
+    """:func:`by_words` from the postings: rows holding a token in each term's sense (or most of their weight)."""
+    services = ctx.services
+    terms = [t for t in terms if services.printed(t)]
+    if not terms:
+        return np.zeros(0, np.int64)
+    weights = {t: services.idf(t) if len(t) > 1 else 1.0 for t in terms}
+    total = sum(weights.values())
+    held = np.zeros(len(services.rows), np.float64)
+    count = np.zeros(len(services.rows), np.int32)
+    for t in terms:
+        rows = services.token_rows(services.sense_words(t, None))
+        held[rows] += weights[t]
+        count[rows] += 1
+    every = count == len(terms)
+    if len(terms) > 1 and total > 0:
+        every |= held >= HELD * total
+    return np.flatnonzero(every)
+
+
+def _lead_rows(ctx: Context, terms: list[str]) -> np.ndarray:
+    """:func:`by_lead_unit` from the unit table: rows led by a unit whose printed name carries every term."""
+    if not all(len(t) > 1 for t in terms):
+        return np.zeros(0, np.int64)
+    rows: list[int] = []
+    for entry in ctx.services.directory.units.values():
+        if "牵头" in entry.points and any(all(t in name for t in terms) for name in set(entry.names)):
+            rows += entry.points["牵头"].rows
+    return np.unique(np.asarray(rows, dtype=np.int64))
+
+
+def _meaning_rows(ctx: Context, terms: list[str], allowed: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """:func:`by_meaning` from the clause signal's best rows, its mean and spread taken over the whole index."""
+    searcher = ctx.services.searcher
+    text = "".join(terms) if not ctx.english else " ".join(terms)
+    mean, std = searcher.clause_moments(text)
+    std = std or 1.0
+    if len(found):
+        sample = found if len(found) <= ANCHOR_SAMPLE else np.sort(
+            np.random.default_rng(0).choice(found, ANCHOR_SAMPLE, replace=False))
+        anchor = float(np.median(searcher.clause_scores(text, sample)))
+        cut = max(mean + SHARE_OF_MEDIAN * (anchor - mean), mean + std)
+    else:
+        cut = mean + APART * std
+    k = MEANING_FIRST
+    while True:
+        rows, scores = searcher.clause_top(text, k)
+        if not len(scores) or scores[-1] < cut or k >= MEANING_MAX or len(rows) < k:
+            break
+        k *= 4
+    rows = rows[scores >= cut]
+    return np.sort(rows[allowed[rows]])

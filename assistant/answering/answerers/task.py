@@ -6,14 +6,17 @@ editions, the latest; else a notice whose tasks print their units. The answer sa
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from assistant.answering.answerers.figure import figure_text, find_figure
 from assistant.answering.context import Context, Entry, first_sentences
 from assistant.answering.latest import edition_label, editions_in_scope
 from assistant.answering.registry import Answerer, register
 from assistant.parse.structure import cn_to_int
-from assistant.records import Answer
+from assistant.records import Answer, Notice
 
 
+@lru_cache(maxsize=4096)
 def label_number(label: str) -> int | None:
     """The number a task label prints: 37, （五） → 5, 第十二条 → 12, 一 → 1."""
     core = label.strip("（）()第条")
@@ -22,25 +25,34 @@ def label_number(label: str) -> int | None:
     return cn_to_int(core) or None if core else None
 
 
-def numbered(ctx: Context, number: int) -> list[Entry]:
-    """Every notice in scope with a task of that number, the likeliest first."""
-    found: list[Entry] = []
+#: A notice and the position (in its ``items``) of a task it numbers.
+Found = tuple[Notice, int]
+
+
+def numbered(ctx: Context, number: int) -> list[Found]:
+    """Every notice in scope with a task of that number, the likeliest first.
+
+    Read from each notice's task labels (:attr:`Notice.task_labels`, stored by the index), so a large
+    archive reads no work point until the chosen ones are described.
+    """
+    found: list[tuple[Notice, int, bool, int]] = []  # notice, position, prints its units, tasks that do
     for n in ctx.scope:
-        if number == -1 and n.tasks:  # 最后一条: the last task
-            found.append((n, n.tasks[-1]))
-            continue
-        for p in n.tasks:
-            if label_number(p.item) == number:
-                found.append((n, p))
-                break
-    latest = {id(editions_in_scope(ctx, n)[-1].doc) for n, _ in found}
+        tasks = n.task_labels
+        if number == -1:  # 最后一条: the last task
+            hit = tasks[-1] if tasks else None
+        else:
+            hit = next((t for t in tasks if label_number(t.label) == number), None)
+        if hit is not None:
+            found.append((n, hit.at, hit.roled, sum(1 for t in tasks if t.roled)))
+    in_scope = ctx.in_scope()
+    latest = {id(editions_in_scope(ctx, n, in_scope)[-1].doc) for n, *_ in found}
     found.sort(key=lambda e: (
         id(e[0].doc) not in latest,
-        ctx.q.wants("lead") and not e[1].roles,
-        -sum(1 for t in e[0].tasks if t.roles),
+        ctx.q.wants("lead") and not e[2],
+        -e[3],
         -(e[0].doc.year or 0),
     ))
-    return found
+    return [(n, at) for n, at, *_ in found]
 
 
 def describe(ctx: Context, entry: Entry, notes: list[str] | None = None) -> Answer:
@@ -90,9 +102,9 @@ class Task(Answerer):
             return Answer("", msg, False, kind="not_covered")
         found = _one_per_family(ctx, found)
         if len(found) == 1:
-            return describe(ctx, found[0])
+            return describe(ctx, _entry(found[0]))
         # Several notices number a task N and the question names none of them: each one, labelled.
-        answers = [describe(ctx, e) for e in found[:MAX_NOTICES]]
+        answers = [describe(ctx, _entry(e)) for e in found[:MAX_NOTICES]]
         label = "最后一项" if q.task_number == -1 else f"第{q.task_number}项"
         lines = [f"{len(found)} notices have such a task:" if q.english
                  else f"有 {len(found)} 份通知列有{label}（可写明文号、地方或年份限定）："]
@@ -107,13 +119,19 @@ class Task(Answerer):
 MAX_NOTICES = 5
 
 
-def _one_per_family(ctx: Context, found: list[Entry]) -> list[Entry]:
+def _entry(found: Found) -> Entry:
+    n, at = found
+    return n, n.items[at]
+
+
+def _one_per_family(ctx: Context, found: list[Found]) -> list[Found]:
     """Each family's latest edition only (the entries are sorted latest first)."""
     seen: set[int] = set()
     out = []
-    for n, p in found:
-        head = id(editions_in_scope(ctx, n)[0].doc)
+    in_scope = ctx.in_scope()
+    for n, at in found:
+        head = id(editions_in_scope(ctx, n, in_scope)[0].doc)
         if head not in seen:
             seen.add(head)
-            out.append((n, p))
+            out.append((n, at))
     return out

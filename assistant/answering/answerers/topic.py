@@ -11,19 +11,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from assistant.answering.context import Context, figures_note
 from assistant.answering.latest import editions_in_scope
 from assistant.answering.registry import Answerer, register
-from assistant.answering.topics import on_topic
+from assistant.answering.services import SCAN_LIMIT
+from assistant.answering.topics import on_topic, on_topic_rows
 from assistant.records import Answer, Citation, Notice, WorkPoint
+from assistant.store import StoredNotice
 
 
-def topic_points(ctx: Context, n: Notice) -> list[WorkPoint]:
-    """What a topic list reads of a notice: its task list where it has one, else its work points but the preamble."""
-    tasks = [p for p in n.tasks if p.part and p.part != "正文"]
-    if tasks:
-        return tasks
-    return [p for p in n.items if not (p.item == "导语" and n.tasks)]
+def topic_positions(n: Notice) -> list[int]:
+    """What a topic list reads of a notice (positions in its items): its task list where it prints one in a part
+    of its own (附件), else its work points but the preamble. From the stored task labels: nothing read."""
+    tasks = n.task_labels
+    listed = [t.at for t in tasks if t.part and t.part != "正文"]
+    if listed:
+        return listed
+    lead_in = set(n.preamble) if tasks else set()
+    return [i for i in range(len(n.rows) if isinstance(n, StoredNotice) else len(n.items)) if i not in lead_in]
+
+
+#: A topic's work points in a notice: the notice, the point's position in its items and its row.
+Member = tuple[Notice, int, int]
 
 
 @register
@@ -39,25 +50,36 @@ class Topic(Answerer):
 
     def answer(self, ctx: Context) -> Answer | None:
         q = ctx.q
+        services = ctx.services
+        read: list[Member] = []
         scope = _latest(ctx)
-        points = [(n, p) for n in scope for p in topic_points(ctx, n) if ctx.allows(p)]
-        rows = on_topic(ctx, ctx.terms, points)
-        if not rows:
+        for n in scope:
+            rows = services.notice_rows(n)
+            read += [(n, i, rows[i]) for i in topic_positions(n) if ctx.allowed is None or rows[i] in ctx.allowed]
+        large = len(read) > SCAN_LIMIT
+        if large:  # too many to read: from the postings, the unit table and the clause signal
+            mask = np.zeros(len(services.rows), bool)
+            mask[[r for _, _, r in read]] = True
+            on = on_topic_rows(ctx, ctx.terms, mask)
+        else:
+            on = on_topic(ctx, ctx.terms, [(n, n.items[i]) for n, i, _ in read])
+        members = [m for m in read if m[2] in on]
+        if not members:
             return None
-        members = [(n, p) for n, p in points if ctx.services.row(p) in rows]
-        dense = ctx.services.searcher.dense_for(ctx.search_text or q.text, [ctx.services.row(p) for _, p in members])
-        by_notice: dict[int, list[tuple[float, Notice, WorkPoint]]] = defaultdict(list)
-        for (n, p), score in zip(members, dense, strict=True):
-            by_notice[id(n.doc)].append((float(score), n, p))
-        groups = sorted(by_notice.values(), key=lambda g: (-len(g), -max(s for s, _, _ in g)))
+        dense = services.searcher.dense_for(ctx.search_text or q.text, [r for _, _, r in members])
+        by_notice: dict[int, list[tuple[float, Member]]] = defaultdict(list)
+        for m, score in zip(members, dense, strict=True):
+            by_notice[id(m[0].doc)].append((float(score), m))
+        groups = sorted(by_notice.values(), key=lambda g: (-len(g), -max(s for s, _ in g)))
         group, others = groups[0], groups[1:]
-        n = group[0][1]
+        n = group[0][1][0]
         none = "(no lead unit printed)" if q.english else "（未列牵头单位）"
         where = f"{ctx.notice_name(n)}: " if len(scope) > 1 else ""
         lines = [f"{where}**{len(group)}** work points concern this, by lead unit:" if q.english
                  else f"{where}共 **{len(group)}** 项工作涉及，按牵头单位："]
         by_lead: dict[str, list[tuple[float, WorkPoint]]] = defaultdict(list)
-        for s, _, p in sorted(group, key=lambda m: ctx.services.row(m[2])):  # rows keep each notice's order
+        for s, (_, i, _) in sorted(group, key=lambda g: g[1][2]):  # rows keep each notice's order
+            p = n.items[i]
             by_lead["、".join(p.lead) or none].append((s, p))
         cites: list[Citation] = []
         for lead, items in sorted(by_lead.items(), key=lambda kv: (kv[0] == none, -len(kv[1]))):
@@ -65,14 +87,21 @@ class Topic(Answerer):
             for s, p in items:
                 cites.append(ctx.cite(n, p, ctx.quote(p), s))
                 lines.append(f"  - {p.ref} {p.title}{figures_note(p)} [{len(cites)}]")
-        related = [ctx.cite(m[1], m[2], m[2].title, m[0]) for g in others for m in g]
+        # The other notices' work points come as related ones; of a large scope, those of the notices listed only.
+        shown = others[:LISTED] if large else others
+        related = [ctx.cite(m, m.items[i], m.items[i].title, s) for g in shown for s, (m, i, _) in g]
         if others:
             lines.append(f"\nAlso in {len(others)} other notices:" if q.english else f"\n另有 {len(others)} 份通知也涉及：")
-            for g in others[:6]:
-                titles = "；".join(f"{p.ref} {p.title}" for _, _, p in g[:3])
+            for g in others[:LISTED]:
+                m = g[0][1][0]
+                titles = "；".join(f"{m.items[i].ref} {m.items[i].title}" for _, (_, i, _) in g[:3])
                 more = "…" if len(g) > 3 else ""
-                lines.append(f"- {ctx.notice_name(g[0][1])}（{len(g)} 项）：{titles}{more}")
+                lines.append(f"- {ctx.notice_name(m)}（{len(g)} 项）：{titles}{more}")
         return ctx.answer("\n".join(lines), cites, "topic", related)
+
+
+#: Other notices on the topic listed by name after the one answered.
+LISTED = 6
 
 
 def _latest(ctx: Context) -> list[Notice]:
@@ -80,8 +109,9 @@ def _latest(ctx: Context) -> list[Notice]:
     if ctx.q.years or ctx.q.short_years or ctx.q.last_year:
         return ctx.scope
     keep = []
+    in_scope = ctx.in_scope()
     for n in ctx.scope:
-        family = editions_in_scope(ctx, n)
+        family = editions_in_scope(ctx, n, in_scope)
         if n.doc is family[-1].doc:
             keep.append(n)
     return keep

@@ -14,6 +14,7 @@ from assistant import vocab
 from assistant.answering.context import Context, Entry, figures_note
 from assistant.answering.registry import Answerer, register
 from assistant.answering.topics import on_topic
+from assistant.directory import UnitEntry
 from assistant.records import Answer, Notice
 
 _ANY_ROLE = ("参与", "配合", "负责", "责任", "指导")
@@ -95,12 +96,33 @@ class UnitList(Answerer):
         related = []
         if elsewhere:
             lines.append("\nThe same name elsewhere:" if q.english else "\n其他地方的同名单位：")
-            for e in elsewhere:
-                lead = [(n, p) for r in ("牵头", "负责") for n, p in e.points.get(r, []) if id(n.doc) in in_scope]
+            leads = [(e, _lead_in_scope(ctx, e)) for e in elsewhere]
+            if len(leads) > ELSEWHERE:
+                leads.sort(key=lambda el: -len(el[1]))  # stable: the directory's order among equals
+            for e, lead in leads[:ELSEWHERE]:
                 related += [ctx.cite(n, p, p.title, 0.0) for n, p in lead]
                 lines.append(f"- {e.name}（{e.place or '—'}）：牵头 {len(lead)} 项" if not q.english
                              else f"- {e.name} ({e.place or '—'}): leads {len(lead)}")
+            if len(leads) > ELSEWHERE:
+                rest = len(leads) - ELSEWHERE
+                lines.append(f"- … and {rest} more places" if q.english else f"- ……另有 {rest} 个地方")
         return ctx.answer("\n".join(lines), cites, "unit", related)
+
+
+#: The same unit name in other places: at most this many are listed (an archive of many cities prints 市财政局
+#: in each), those leading most work points first.
+ELSEWHERE = 8
+
+
+def _lead_in_scope(ctx: Context, e: UnitEntry) -> list[Entry]:
+    """A unit's lead work points in notices in scope (read only for the notices in scope)."""
+    in_scope = ctx.in_scope()
+    out: list[Entry] = []
+    for role in ("牵头", "负责"):
+        points = e.points.get(role, [])
+        notices = ctx.services.notices_of(points)
+        out += [points[i] for i, n in enumerate(notices) if id(n.doc) in in_scope]
+    return out
 
 
 def _home(ctx: Context, entries: list) -> tuple[list, list]:
@@ -109,9 +131,9 @@ def _home(ctx: Context, entries: list) -> tuple[list, list]:
     places = {e.place for e in entries}
     if len(places) < 2:
         return entries, []
-    in_scope = {id(n.doc) for n in ctx.scope}
-    held = {pl: sum(1 for e in entries if e.place == pl for pts in e.points.values() for n, _ in pts
-                    if id(n.doc) in in_scope) for pl in places}
+    in_scope = ctx.in_scope()
+    held = {pl: sum(1 for e in entries if e.place == pl for pts in e.points.values()
+                    for n in ctx.services.notices_of(pts) if id(n.doc) in in_scope) for pl in places}
     home = max(sorted(places), key=lambda pl: held[pl])
     ctx.note_trace("units", "home place", place=home, held=held)
     return [e for e in entries if e.place == home], [e for e in entries if e.place != home and held[e.place]]
