@@ -75,3 +75,25 @@ def test_answers_over_the_fast_path_equal_the_exhaustive_ones(searchers) -> None
     fast, exact = (eval_answers(questions, Assistant(searcher=s).ask)["rows"]["overall"] for s in searchers)
     for key in ("R@5", "must", "ok"):
         assert abs(fast[key] - exact[key]) <= 0.01, (key, fast, exact)
+
+
+def test_a_topic_list_over_a_scope_too_large_to_read_finds_what_reading_finds(full_index: Path, embedder,
+                                                                               monkeypatch) -> None:
+    """A topic list over a scope above SCAN_LIMIT work points answers from BM25's postings, the unit table and the
+    clause signal's best rows instead of reading every work point: forced here on the real index, it answers the
+    same notice and cites nearly the same tasks."""
+    from conftest import open_assistant
+
+    import assistant.answering.answerers.topic as topic
+
+    assistant = open_assistant(full_index, embedder)
+    for question in ("哪些工作涉及水？分别由谁牵头？", "海东这份工作要点里哪些工作涉及农业？"):
+        read = assistant.ask(question)
+        monkeypatch.setattr(topic, "SCAN_LIMIT", 0)
+        unread = assistant.ask(question)
+        monkeypatch.undo()
+        assert read.kind == unread.kind == "topic"
+        want = {(c.file, c.point.item) for c in read.citations}
+        got = {(c.file, c.point.item) for c in unread.citations}
+        assert {f for f, _ in want} == {f for f, _ in got}
+        assert len(want & got) >= 0.8 * len(want) and len(want & got) >= 0.7 * len(got)

@@ -9,6 +9,7 @@ family and no year named, the latest edition holding the unit is listed and the 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from assistant import vocab
 from assistant.answering.context import Context, Entry, figures_note
@@ -100,7 +101,7 @@ class UnitList(Answerer):
             if len(leads) > ELSEWHERE:
                 leads.sort(key=lambda el: -len(el[1]))  # stable: the directory's order among equals
             for e, lead in leads[:ELSEWHERE]:
-                related += [ctx.cite(n, p, p.title, 0.0) for n, p in lead]
+                related += [ctx.cite(n, p, p.title, 0.0) for n, p in (points[i] for points, i in lead)]
                 lines.append(f"- {e.name}（{e.place or '—'}）：牵头 {len(lead)} 项" if not q.english
                              else f"- {e.name} ({e.place or '—'}): leads {len(lead)}")
             if len(leads) > ELSEWHERE:
@@ -114,14 +115,15 @@ class UnitList(Answerer):
 ELSEWHERE = 8
 
 
-def _lead_in_scope(ctx: Context, e: UnitEntry) -> list[Entry]:
-    """A unit's lead work points in notices in scope (read only for the notices in scope)."""
+def _lead_in_scope(ctx: Context, e: UnitEntry) -> list[tuple[Sequence[Entry], int]]:
+    """Where a unit's lead work points in notices in scope are (its points of a role, and a place in them), so
+    they are counted without reading them."""
     in_scope = ctx.in_scope()
-    out: list[Entry] = []
+    out: list[tuple[Sequence[Entry], int]] = []
     for role in ("牵头", "负责"):
         points = e.points.get(role, [])
         notices = ctx.services.notices_of(points)
-        out += [points[i] for i, n in enumerate(notices) if id(n.doc) in in_scope]
+        out += [(points, i) for i, n in enumerate(notices) if id(n.doc) in in_scope]
     return out
 
 
