@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from assistant.engines import ENGINES
+from assistant.engines import ENGINES, options_of
 from assistant.errors import AssistantError
 from assistant.parse.readers import MAX_FILE_MB
 
@@ -55,14 +55,17 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 def _engine_options(args: argparse.Namespace) -> dict[str, str] | None:
     """The engine ``build`` was asked for, with its options; None to keep the index's own (or the default)."""
-    options = {"uri": args.uri, "collection": args.collection, "analyzer": args.analyzer}
-    if args.engine is None and any(options.values()):
-        args.engine = "milvus"  # --uri alone means Milvus: it is the engine with a URI
+    given = {name: args.engine_options[name] for name in args.engine_options if getattr(args, name) is not None}
+    if args.engine is None and given:  # --uri alone means Milvus: the engine that takes it
+        args.engine = next(e for e in ENGINES if set(given) <= set(options_of(e)))
     if args.engine is None:
         return None
-    if args.engine == "faiss" and any(options.values()):
-        raise SystemExit("error: --uri, --collection and --analyzer are options of --engine milvus")
-    return {"name": args.engine, **{k: v for k, v in options.items() if v}}
+    wrong = [f"--{name}" for name in given if name not in options_of(args.engine)]
+    if wrong:
+        owners = " or ".join(sorted({given[name] for name in given}))
+        raise SystemExit(f"error: {', '.join(wrong)} {'is an option' if len(wrong) == 1 else 'are options'} of "
+                         f"--engine {owners}, not of --engine {args.engine}")
+    return {"name": args.engine, **{name: getattr(args, name) for name in given}}
 
 
 def cmd_search(args: argparse.Namespace) -> None:
@@ -262,11 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=sorted(ENGINES), default=None,
                    help="where the vectors are searched: faiss (files in the index folder, the default) or milvus; "
                         "default: the index's own")
-    p.add_argument("--uri", default=None, help="Milvus: a server (http://host:19530) or a Milvus Lite file "
-                                               "(default: milvus.db in the index folder); token in ASSISTANT_MILVUS_TOKEN")
-    p.add_argument("--collection", default=None, help="Milvus: the collection's name (default: assistant)")
-    p.add_argument("--analyzer", choices=["tokens", "jieba"], default=None,
-                   help="Milvus: BM25 over the index's own jieba tokens (default) or Milvus's jieba analyzer")
+    owners: dict[str, str] = {}  # each engine's own build options (its module's OPTIONS), and which engine takes it
+    for engine in sorted(ENGINES):
+        for name, keywords in options_of(engine).items():
+            if name not in owners:
+                p.add_argument(f"--{name}", default=None, **keywords)
+                owners[name] = engine
+    p.set_defaults(engine_options=owners)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_build)
 

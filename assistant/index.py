@@ -70,7 +70,7 @@ from assistant.tokenize import Tokenizer, corpus_terms
 
 if TYPE_CHECKING:
     from assistant.embed import Embedder
-    from assistant.engines import Engine, Stored
+    from assistant.engines import Engine, Previous, Stored
 
 #: 4: notices.jsonl, moments.npz, centres.npy and the manifest's engine; float16 vectors and HNSW graphs in a large index.
 FORMAT = 4
@@ -659,7 +659,7 @@ def build_index(
         windows = _embed_windows(notices, {**_previous_windows(index_dir, old_manifest), **fresh}, embedder, say)
         say("writing the index")
         data_name, data_files, entry = _write_data(index_dir, notices, matrix, titles, clause_rows, windows, kind,
-                                                   engine)
+                                                   engine, _previous_build(index_dir, old_manifest))
         calibration = _calibrate(index_dir, data_name, data_files, entry, embedder, old_manifest, say)
         manifest = {
             "format": FORMAT,
@@ -698,12 +698,13 @@ def _loads(index_dir: Path, model: str, warn: Warn) -> bool:
 def _engine_asked(asked: dict[str, Any] | None, old: dict[str, Any]) -> dict[str, Any]:
     """The engine a build writes with: the one asked for (its options over the previous build's, for the same
     engine), else the previous build's (so a plain rebuild keeps it), else the embedded one."""
-    from assistant.engines import DEFAULT, entry_of
+    from assistant.engines import DEFAULT, entry_of, options_of
 
     before = entry_of(old) if old else {"name": DEFAULT}
-    options = ("uri", "collection", "analyzer")
     if not asked:
+        options = options_of(before["name"])
         return {k: v for k, v in before.items() if k == "name" or k in options}
+    options = options_of(asked["name"])
     base = {k: v for k, v in before.items() if k in options} if before.get("name") == asked.get("name") else {}
     return {**base, **{k: v for k, v in asked.items() if v is not None}}
 
@@ -848,10 +849,19 @@ def _embed_windows(
     return texts, vectors.astype(np.float32)
 
 
+def _previous_build(index_dir: Path, manifest: dict[str, Any]) -> Previous | None:
+    """The build an index folder held before this one, for an engine that writes only what changed."""
+    from assistant.engines import Previous, entry_of
+
+    if not manifest or not manifest.get("data"):
+        return None
+    return Previous(entry_of(manifest), index_dir / manifest["data"])
+
+
 def _write_data(
     index_dir: Path, notices: list[Notice], matrix: np.ndarray, titles: np.ndarray, clauses: np.ndarray,
     windows: tuple[list[str], np.ndarray] | None = None, kind: str | None = None,
-    engine: dict[str, Any] | None = None,
+    engine: dict[str, Any] | None = None, previous: Previous | None = None,
 ) -> tuple[str, dict[str, dict[str, Any]], dict[str, Any]]:
     """Write one complete data folder; return its name, its files with their sizes and hashes, and its
     engine's manifest entry."""
@@ -871,7 +881,7 @@ def _write_data(
     engine = dict(engine or {})
     if engine.get("name", "faiss") != "faiss":
         stored.rows = _row_fields(notices, texts)
-    entry = write_folder(tmp, notices, stored, words, windows, kind, engine.pop("name", None), **engine)
+    entry = write_folder(tmp, notices, stored, words, windows, kind, engine.pop("name", None), previous, **engine)
     files = _data_files(tmp)
     os.replace(tmp, index_dir / name)
     return name, files, entry
@@ -896,7 +906,7 @@ def _row_fields(notices: list[Notice], texts: list[str]) -> list[dict[str, Any]]
 def write_folder(
     folder: Path, notices: list[Notice], stored: Stored, words: list[str],
     windows: tuple[list[str], np.ndarray] | None = None, kind: str | None = None, engine: str | None = None,
-    **options: Any,
+    previous: Previous | None = None, **options: Any,
 ) -> dict[str, Any]:
     """Write a data folder's files: the notices (:mod:`assistant.store`), the engine's, and what the answer
     layer would otherwise work out from every work point when it starts (the notices' centres, the unit
@@ -910,7 +920,7 @@ def write_folder(
     from assistant.engines import DEFAULT, write_engine
 
     counts = store.write(folder, notices)
-    entry = write_engine(folder, stored, engine or DEFAULT, kind=kind, **options)
+    entry = write_engine(folder, stored, engine or DEFAULT, previous, kind=kind, **options)
     large = entry.get("kind", "flat") != "flat"
     np.save(folder / "centres.npy", _centres(stored.text, counts))
     (folder / "units.json").write_text(json.dumps(unit_table(notices), ensure_ascii=False), encoding="utf-8")

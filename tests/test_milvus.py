@@ -142,16 +142,17 @@ def test_a_plain_rebuild_of_an_unchanged_corpus_touches_nothing(milvus_index: Pa
 
 
 def test_the_cli_reads_an_engine_from_its_options() -> None:
-    import argparse
+    """``assistant build`` offers each engine's own options (its module's OPTIONS) and knows the engine from them."""
+    from assistant.cli import _engine_options, build_parser
 
-    from assistant.cli import _engine_options
-
-    def ns(**kw):
-        return argparse.Namespace(**{"engine": None, "uri": None, "collection": None, "analyzer": None, **kw})
+    def ns(*argv: str):
+        return build_parser().parse_args(["build", *argv])
 
     assert _engine_options(ns()) is None
-    assert _engine_options(ns(uri="http://milvus:19530")) == {"name": "milvus", "uri": "http://milvus:19530"}
-    assert _engine_options(ns(engine="faiss")) == {"name": "faiss"}
-    with pytest.raises(SystemExit):
-        _engine_options(ns(engine="faiss", collection="x"))
+    assert _engine_options(ns("--uri", "http://milvus:19530")) == {"name": "milvus", "uri": "http://milvus:19530"}
+    assert _engine_options(ns("--engine", "faiss")) == {"name": "faiss"}
+    assert _engine_options(ns("--analyzer", "jieba", "--collection", "c")) == {
+        "name": "milvus", "analyzer": "jieba", "collection": "c"}
+    with pytest.raises(SystemExit, match="--collection is an option of --engine milvus"):
+        _engine_options(ns("--engine", "faiss", "--collection", "x"))
     assert SEED.exists()

@@ -13,9 +13,9 @@ them, and :class:`~assistant.search.Searcher` needs nothing else:
 * :meth:`Engine.vectors` / :meth:`Engine.clauses` — the stored text and clause vectors of rows.
 
 Engines are named in the manifest (``"engine": {"name": "faiss", ...}``) and registered in
-:data:`ENGINES` by module; each module has ``write(folder, stored, **options) -> dict`` (the
+:data:`ENGINES` by module; each module has ``write(folder, stored, previous, **options) -> dict`` (the
 manifest entry), ``open(folder, entry, stored, mmap) -> Engine`` and ``REQUIRED`` (the data files it must
-find). The default is the embedded one, :mod:`assistant.engines.folder`: FAISS and bm25s files in the
+find), and ``OPTIONS`` (the build options it takes, :func:`options_of`). The default is the embedded one, :mod:`assistant.engines.folder`: FAISS and bm25s files in the
 index folder; :mod:`assistant.engines.milvus` asks a Milvus server, cluster or Milvus Lite file for the
 candidates.
 """
@@ -60,6 +60,15 @@ class Stored:
     #: Per row, what an engine that keeps rows by key and filters them needs (:mod:`assistant.engines.milvus`):
     #: ``{"key", "notice", "year", "units"}``; empty when opening an index.
     rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The build an index held before this one: its engine entry and its data folder. An engine that keeps rows
+    elsewhere (a Milvus collection) reads from it what it wrote there, to write only what changed."""
+
+    entry: dict[str, Any]
+    folder: Path
 
 
 class Engine(Protocol):
@@ -113,9 +122,17 @@ def module(name: str) -> ModuleType:
     return importlib.import_module(ENGINES[name])
 
 
-def write_engine(folder: Path, stored: Stored, name: str = DEFAULT, **options: Any) -> dict[str, Any]:
-    """Store the signals in a data folder with the named engine; returns the manifest's engine entry."""
-    return module(name).write(folder, stored, **options)
+def options_of(name: str) -> dict[str, dict[str, Any]]:
+    """The build options an engine takes (``OPTIONS`` of its module: name → ``argparse`` keywords, help included);
+    ``assistant build`` offers them and the manifest records them."""
+    return dict(getattr(module(name), "OPTIONS", {}))
+
+
+def write_engine(folder: Path, stored: Stored, name: str = DEFAULT, previous: Previous | None = None,
+                 **options: Any) -> dict[str, Any]:
+    """Store the signals in a data folder with the named engine (``previous``: the index's build before this one);
+    returns the manifest's engine entry."""
+    return module(name).write(folder, stored, previous=previous, **options)
 
 
 def open_engine(folder: Path, manifest: dict[str, Any], stored: Stored, mmap: bool = True) -> Engine:

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from assistant.engines import Query, Stored
+from assistant.engines import Previous, Query, Stored
 
 #: Up to this many work points the index is flat and the search exhaustive (measured with
 #: benchmarks/scale.py: below it an exhaustive query costs less than the candidates' lookups).
@@ -49,6 +49,8 @@ SAMPLE = 1024
 CHUNK = 65_536
 #: The files besides the index's own (:data:`assistant.index.DATA_FILES`) that a data folder of this engine must hold.
 REQUIRED = ("dense.faiss", "titles.faiss")
+#: The build options this engine takes besides the index kind: none.
+OPTIONS: dict[str, dict[str, Any]] = {}
 FILES = {"text": "embeddings.npy", "title": "titles.npy", "clause": "clauses.npy"}
 INDEXES = {"text": "dense.faiss", "title": "titles.faiss", "clause": "clauses.faiss"}
 
@@ -58,7 +60,8 @@ def kind_for(rows: int) -> str:
     return "flat" if rows <= EXACT_MAX else "hnsw"
 
 
-def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, graphs: bool = True) -> dict[str, Any]:
+def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, graphs: bool = True,
+          previous: Previous | None = None) -> dict[str, Any]:
     """Write the vectors, the FAISS indexes, the statistics and BM25 into a data folder.
 
     Args:
@@ -69,6 +72,7 @@ def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, 
         seed: the clause sample's seed.
         graphs: write the FAISS indexes (an engine that searches elsewhere, :mod:`assistant.engines.milvus`,
             keeps only the vectors, the statistics and BM25's vocabulary).
+        previous: the index's previous build; unused (every file of a data folder is written whole).
 
     Returns:
         The manifest's engine entry.

@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from assistant.engines import Query, Stored
+from assistant.engines import Previous, Query, Stored
 from assistant.engines import folder as embedded
 from assistant.errors import EngineError
 
@@ -51,6 +51,15 @@ ANALYZER = "tokens"
 ANALYZERS = {"tokens": {"tokenizer": "standard"}, "jieba": {"tokenizer": "jieba"}}
 #: The data folder's files besides the index's own (the vectors and statistics, :mod:`assistant.engines.folder`).
 REQUIRED = ("keys.npy",)
+#: The build options (``assistant build --uri … --collection … --analyzer …``), as ``argparse`` keywords; the manifest
+#: records them and a plain rebuild keeps them.
+OPTIONS: dict[str, dict[str, Any]] = {
+    "uri": {"help": "Milvus: a server (http://host:19530) or a Milvus Lite file (default: milvus.db in the index "
+                    "folder); token in ASSISTANT_MILVUS_TOKEN"},
+    "collection": {"help": f"Milvus: the collection's name (default: {COLLECTION})"},
+    "analyzer": {"choices": sorted(ANALYZERS), "help": "Milvus: BM25 over the index's own jieba tokens (default) or "
+                                                       "Milvus's jieba analyzer"},
+}
 #: Entities written in one insert call.
 BATCH = 512
 #: HNSW parameters of a large index's vector fields; a small one is searched exactly (FLAT).
@@ -115,7 +124,7 @@ def _token(entry: dict[str, Any]) -> str:
 
 def write(
     folder: Path, stored: Stored, kind: str | None = None, uri: str | None = None, collection: str | None = None,
-    analyzer: str | None = None, seed: int = 0,
+    analyzer: str | None = None, seed: int = 0, previous: Previous | None = None,
 ) -> dict[str, Any]:
     """Bring the collection up to this build's rows, and write the local files (vectors, statistics, vocabulary).
 
@@ -127,6 +136,8 @@ def write(
             ``milvus.db`` in the index folder by default.
         collection: the rows collection's name (:data:`COLLECTION`); clauses go to ``<name>_clauses``.
         analyzer: how Milvus reads the words (:data:`ANALYZERS`).
+        previous: the index's previous build: its ``keys.npy`` says what the collection holds, when it wrote to the
+            same collection.
 
     Returns:
         The manifest's engine entry: ``{"name": "milvus", "kind", "rows", "uri", "collection", "analyzer"}``.
@@ -144,7 +155,8 @@ def write(
     entry = {**entry, "name": "milvus", "uri": uri or "milvus.db", "collection": collection or COLLECTION,
              "analyzer": analyzer}
     dim = stored.text.shape[1] if stored.text.ndim == 2 else 0
-    _sync(client(_uri(folder, entry), _token(entry)), entry, stored, keys, dim, kind, _previous(folder, entry))
+    _sync(client(_uri(folder, entry), _token(entry)), entry, stored, keys, dim, kind,
+          _previous(folder, entry, previous))
     return entry
 
 
@@ -186,19 +198,16 @@ def _sync(mc: Any, entry: dict[str, Any], stored: Stored, keys: np.ndarray, dim:
         mc.flush(clauses)
 
 
-def _previous(folder: Path, entry: dict[str, Any]) -> np.ndarray | None:
+def _previous(folder: Path, entry: dict[str, Any], previous: Previous | None) -> np.ndarray | None:
     """The keys the previous build of this index wrote to the same collection; None when there was none."""
-    import json
-
+    before = previous.entry if previous is not None else {}
+    if before.get("name") != "milvus" or _uri(folder, before) != _uri(folder, entry):
+        return None
+    if before.get("collection") != entry["collection"] or before.get("analyzer") != entry["analyzer"]:
+        return None
     try:
-        manifest = json.loads((folder.parent / "manifest.json").read_text(encoding="utf-8"))
-        before = manifest.get("engine") or {}
-        if before.get("name") != "milvus" or _uri(folder, before) != _uri(folder, entry):
-            return None
-        if before.get("collection") != entry["collection"] or before.get("analyzer") != entry["analyzer"]:
-            return None
-        return np.load(folder.parent / manifest["data"] / "keys.npy")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return np.load(previous.folder / "keys.npy")
+    except (OSError, ValueError):
         return None
 
 
