@@ -137,6 +137,10 @@ class Services:
         numbers = np.searchsorted(records.first, np.asarray(rows, dtype=np.int64), side="right") - 1
         return [records.notices[i] for i in numbers.tolist()]
 
+    def scope_size(self, scope: list[Notice]) -> int:
+        """How many work points these notices hold (a large index counts them without reading them)."""
+        return sum(len(self.notice_rows(n)) for n in scope)
+
     def scope_rows(self, scope: list[Notice]) -> list[int] | None:
         """The rows of these notices' work points; None for every notice of the index."""
         if len(scope) == len(self.notices):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant import vocab
+from assistant.answering.services import SCAN_LIMIT
 from assistant.records import Notice, WorkPoint
 
 if TYPE_CHECKING:
@@ -48,7 +49,10 @@ def by_words(ctx: Context, terms: list[str], points: list[tuple[Notice, WorkPoin
     terms = [t for t in terms if services.printed(t)]  # a word no notice prints carries nothing here
     if not terms:
         return set()
-    senses = {t: services.sense_words(t, ctx.scope) for t in terms}
+    # A scope too large to read (a unit's work on a topic, asked of a whole archive) takes the senses from BM25's
+    # vocabulary rather than from every work point's words.
+    scope = ctx.scope if services.scope_size(ctx.scope) <= SCAN_LIMIT else None
+    senses = {t: services.sense_words(t, scope) for t in terms}
     weights = {t: services.idf(t) if len(t) > 1 else 1.0 for t in terms}
     total = sum(weights.values())
     out = set()
