@@ -19,18 +19,18 @@ from assistant.answering.registry import Answerer, register
 from assistant.answering.services import SCAN_LIMIT
 from assistant.answering.topics import on_topic, on_topic_rows
 from assistant.records import Answer, Citation, Notice, WorkPoint
-from assistant.store import StoredNotice
 
 
-def topic_positions(n: Notice) -> list[int]:
-    """What a topic list reads of a notice (positions in its items): its task list where it prints one in a part
-    of its own (附件), else its work points but the preamble. From the stored task labels: nothing read."""
+def topic_positions(n: Notice, size: int) -> list[int]:
+    """What a topic list reads of a notice of ``size`` work points (positions in its items): its task list where it
+    prints one in a part of its own (附件), else its work points but the preamble. From the stored task labels:
+    nothing read."""
     tasks = n.task_labels
     listed = [t.at for t in tasks if t.part and t.part != "正文"]
     if listed:
         return listed
     lead_in = set(n.preamble) if tasks else set()
-    return [i for i in range(len(n.rows) if isinstance(n, StoredNotice) else len(n.items)) if i not in lead_in]
+    return [i for i in range(size) if i not in lead_in]
 
 
 #: A topic's work points in a notice: the notice, the point's position in its items and its row.
@@ -55,7 +55,7 @@ class Topic(Answerer):
         scope = _latest(ctx)
         for n in scope:
             rows = services.notice_rows(n)
-            read += [(n, i, rows[i]) for i in topic_positions(n) if ctx.allowed is None or rows[i] in ctx.allowed]
+            read += [(n, i, rows[i]) for i in topic_positions(n, len(rows)) if ctx.allowed is None or rows[i] in ctx.allowed]
         large = len(read) > SCAN_LIMIT
         if large:  # too many to read: from the postings, the unit table and the clause signal
             mask = np.zeros(len(services.rows), bool)
