@@ -49,12 +49,14 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant import store
+from assistant.engines.postings import Postings
 from assistant.errors import (
     AssistantError,
     IndexDamagedError,
@@ -985,6 +987,11 @@ class LoadedIndex:
     @property
     def model(self) -> str:
         return self.manifest["model"]
+
+    @cached_property
+    def postings(self) -> Postings:
+        """Which rows hold a word (BM25's vocabulary and postings), for the answer layer's word statistics."""
+        return getattr(self.engine, "postings", None) or Postings(self.bm25)
 
 
 def load_index(index_dir: str | os.PathLike[str], model: str | None = None) -> LoadedIndex:

@@ -84,12 +84,12 @@ def test_a_topic_list_over_a_scope_too_large_to_read_finds_what_reading_finds(fu
     same notice and cites nearly the same tasks."""
     from conftest import open_assistant
 
-    import assistant.answering.answerers.topic as topic
+    import assistant.answering.services as services
 
     assistant = open_assistant(full_index, embedder)
     for question in ("哪些工作涉及水？分别由谁牵头？", "海东这份工作要点里哪些工作涉及农业？"):
         read = assistant.ask(question)
-        monkeypatch.setattr(topic, "SCAN_LIMIT", 0)
+        monkeypatch.setattr(services, "SCAN_LIMIT", 0)
         unread = assistant.ask(question)
         monkeypatch.undo()
         assert read.kind == unread.kind == "topic"

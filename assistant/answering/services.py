@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,9 @@ WORD_SENSE = 0.872
 #: An index up to this many work points counts a word BM25 did not index in its texts; a larger one
 #: leans on the word's tokens (a pass over a million texts per new word would stall the answer).
 SCAN_LIMIT = 50_000
+#: The most entries each per-word or per-row cache of a long-running server keeps before it starts again
+#: (a row's words: four scopes of SCAN_LIMIT rows; a term's tokens and senses: far more terms than are asked).
+CACHE_MAX = {"words": 4 * SCAN_LIMIT, "terms": 10_000, "passages": 20_000}
 _PLACE_SUFFIX = re.compile(r"(特别行政区|自治区|自治州|自治县|地区|省|市|盟|州|县|区)$")
 
 
@@ -108,9 +111,7 @@ class Services:
     @cached_property
     def vocabulary(self) -> set[str]:
         """The words the notices print, as BM25 indexed them (with the corpus's unit names and terms)."""
-        bm25 = self.index.bm25
-        words = set(bm25.vocab_dict) if bm25 is not None else set()
-        return words | set(self.tokenizer.words)
+        return set(self.index.postings.vocabulary) | set(self.tokenizer.words)
 
     @cached_property
     def texts(self) -> list[str]:
@@ -137,6 +138,11 @@ class Services:
         numbers = np.searchsorted(records.first, np.asarray(rows, dtype=np.int64), side="right") - 1
         return [records.notices[i] for i in numbers.tolist()]
 
+    def readable(self, count: int) -> bool:
+        """Whether a scope of this many work points is read point by point (up to :data:`SCAN_LIMIT`); a larger
+        one is answered from what the index stores (postings, the unit table, the clause signal's best rows)."""
+        return count <= SCAN_LIMIT
+
     def scope_size(self, scope: list[Notice]) -> int:
         """How many work points these notices hold (a large index counts them without reading them)."""
         return sum(len(self.notice_rows(n)) for n in scope)
@@ -161,7 +167,7 @@ class Services:
         words = self._words.get(row)
         if words is None:
             words = set(self.tokenizer.words_of(point.text + " " + point.title))
-            self._words[row] = words
+            _keep(self._words, row, words, CACHE_MAX["words"])
         return words
 
     def idf(self, word: str) -> float:
@@ -172,24 +178,16 @@ class Services:
         """
         if word not in self._idf:
             n = len(self.rows)
-            df = self._token_df(word)
-            if df is None and n <= SCAN_LIMIT:
+            df = self.index.postings.count(word.lower())
+            if df is None and self.readable(n):
                 df = sum(word in text for text in self.texts)
             elif df is None:
-                parts = [self._token_df(t) for t in self.tokenizer.tokens(word)]
+                parts = [self.index.postings.count(t.lower()) for t in self.tokenizer.tokens(word)]
                 df = min((d for d in parts if d is not None), default=0)
-            self._idf[word] = math.log((n + 1) / (df + 0.5)) if df else 0.0
+            idf = math.log((n + 1) / (df + 0.5)) if df else 0.0
+            _keep(self._idf, word, idf, CACHE_MAX["terms"])
+            return idf
         return self._idf[word]
-
-    def _token_df(self, token: str) -> int | None:
-        bm25 = self.index.bm25
-        if bm25 is None:
-            return None
-        t = bm25.vocab_dict.get(token.lower())
-        indptr = bm25.scores["indptr"]
-        if t is None or t + 1 >= len(indptr):
-            return None
-        return int(indptr[t + 1] - indptr[t])
 
     def printed(self, word: str) -> bool:
         """Whether any work point prints the word."""
@@ -214,26 +212,21 @@ class Services:
             words = sorted(candidates)
             sims = self.searcher.embedder.encode_queries([term, *words])
             keep = {w for w, v in zip(words, sims[1:], strict=True) if float(v @ sims[0]) >= WORD_SENSE}
-            self._sense_cache[key] = keep | {term}
+            _keep(self._sense_cache, key, keep | {term}, CACHE_MAX["terms"])
+            return keep | {term}
         return self._sense_cache[key]
 
     def _tokens_holding(self, term: str) -> set[str]:
         """BM25's tokens that hold a term (cached: the vocabulary is read once per term)."""
         if term not in self._holding:
-            bm25 = self.index.bm25
-            vocab = bm25.vocab_dict if bm25 is not None else {}
-            self._holding[term] = {t for t in vocab if term in t}
+            holding = {t for t in self.index.postings.vocabulary if term in t}
+            _keep(self._holding, term, holding, CACHE_MAX["terms"])
+            return holding
         return self._holding[term]
 
     def token_rows(self, tokens: set[str]) -> np.ndarray:
         """The rows whose BM25 tokens include any of these (sorted), from the postings: no work point read."""
-        bm25 = self.index.bm25
-        if bm25 is None or not tokens:
-            return np.zeros(0, np.int64)
-        indptr, indices = bm25.scores["indptr"], bm25.scores["indices"]
-        ids = [t for t in (bm25.vocab_dict.get(w) for w in tokens) if t is not None and t + 1 < len(indptr)]
-        parts = [np.asarray(indices[indptr[t] : indptr[t + 1]], dtype=np.int64) for t in ids]
-        return np.unique(np.concatenate([np.zeros(0, np.int64), *parts]))
+        return self.index.postings.rows(tokens)
 
     def closeness(self, text: str) -> Callable[[list[str]], list[float]]:
         """Cosine of the question to each of some short passages (a figure's words), embedded on demand."""
@@ -248,9 +241,8 @@ class Services:
             missing = [x for x in dict.fromkeys(passages) if x not in have]
             if missing:
                 have.update(zip(missing, self.searcher.embedder.encode_documents(missing), strict=True))
-                if len(self._passage_vectors) > 20_000:
-                    self._passage_vectors = {}
-                self._passage_vectors.update((x, have[x]) for x in missing)
+                for x in missing:
+                    _keep(self._passage_vectors, x, have[x], CACHE_MAX["passages"])
             return [float(have[x] @ vector) for x in passages]
 
         return close
@@ -273,3 +265,10 @@ def _families(notices: list[Notice]) -> list[list[Notice]]:
                 groups.append([n])
         return [sorted(g, key=lambda n: (n.doc.year or 0, n.doc.date)) for g in groups]
     return families(notices)
+
+
+def _keep(cache: dict[Any, Any], key: Any, value: Any, most: int) -> None:
+    """Put a value in a cache, emptying it first when it holds ``most`` entries (a server's caches stay bounded)."""
+    if len(cache) >= most:
+        cache.clear()
+    cache[key] = value

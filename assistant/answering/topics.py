@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant import vocab
-from assistant.answering.services import SCAN_LIMIT
 from assistant.records import Notice, WorkPoint
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def by_words(ctx: Context, terms: list[str], points: list[tuple[Notice, WorkPoin
         return set()
     # A scope too large to read (a unit's work on a topic, asked of a whole archive) takes the senses from BM25's
     # vocabulary rather than from every work point's words.
-    scope = ctx.scope if services.scope_size(ctx.scope) <= SCAN_LIMIT else None
+    scope = ctx.scope if services.readable(services.scope_size(ctx.scope)) else None
     senses = {t: services.sense_words(t, scope) for t in terms}
     weights = {t: services.idf(t) if len(t) > 1 else 1.0 for t in terms}
     total = sum(weights.values())

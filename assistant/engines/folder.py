@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from assistant.engines import Previous, Query, Stored
+from assistant.engines.postings import Postings
 
 #: Up to this many work points the index is flat and the search exhaustive (measured with
 #: benchmarks/scale.py: below it an exhaustive query costs less than the candidates' lookups).
@@ -179,6 +180,7 @@ class FolderEngine:
             self._moments = {k: f[k] for k in f.files}
         self._sample = self._moments["clause_sample"].astype(np.float32)
         self.bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=mmap and not self.exact) if (folder / "bm25").exists() else None
+        self.postings = Postings(self.bm25)
         self._postings = lru_cache(maxsize=64)(self._postings_uncached)
 
     # ------------------------------------------------------------------ the interface
@@ -282,7 +284,7 @@ class FolderEngine:
         return np.maximum.reduceat(sims, np.cumsum(counts) - counts)
 
     def _postings_uncached(self, tokens: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """The rows the query's tokens occur in (sorted) and their BM25 scores, from bm25s's CSC matrix."""
+        """The rows the query's tokens occur in (sorted) and their BM25 scores, from bm25s's postings."""
         empty = np.zeros(0, np.int64), np.zeros(0, np.float32)
         if self.bm25 is None or not tokens:
             return empty
@@ -292,15 +294,7 @@ class FolderEngine:
         if self.bm25.nonoccurrence_array is not None:  # a variant that scores every row: no postings to read
             scores = np.asarray(self.bm25.get_scores(ids), dtype=np.float32)
             return np.arange(self.size), scores
-        indptr, indices, data = self.bm25.scores["indptr"], self.bm25.scores["indices"], self.bm25.scores["data"]
-        docs = np.concatenate([np.asarray(indices[indptr[t] : indptr[t + 1]]) for t in ids])
-        weights = np.concatenate([np.asarray(data[indptr[t] : indptr[t + 1]]) for t in ids])
-        if len(docs) * 8 > self.size:
-            dense = np.bincount(docs, weights=weights, minlength=self.size)
-            rows = np.flatnonzero(dense)
-            return rows, dense[rows].astype(np.float32)
-        rows, inverse = np.unique(docs, return_inverse=True)
-        return rows.astype(np.int64), np.bincount(inverse, weights=weights).astype(np.float32)
+        return self.postings.scored(ids, self.size)
 
 
 def _gather(rows: np.ndarray, at: np.ndarray) -> np.ndarray:

@@ -16,7 +16,6 @@ import numpy as np
 from assistant.answering.context import Context, figures_note
 from assistant.answering.latest import editions_in_scope
 from assistant.answering.registry import Answerer, register
-from assistant.answering.services import SCAN_LIMIT
 from assistant.answering.topics import on_topic, on_topic_rows
 from assistant.records import Answer, Citation, Notice, WorkPoint
 
@@ -56,7 +55,7 @@ class Topic(Answerer):
         for n in scope:
             rows = services.notice_rows(n)
             read += [(n, i, rows[i]) for i in topic_positions(n, len(rows)) if ctx.allowed is None or rows[i] in ctx.allowed]
-        large = len(read) > SCAN_LIMIT
+        large = not services.readable(len(read))
         if large:  # too many to read: from the postings, the unit table and the clause signal
             mask = np.zeros(len(services.rows), bool)
             mask[[r for _, _, r in read]] = True
