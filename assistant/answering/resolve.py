@@ -20,7 +20,7 @@ from assistant import vocab
 from assistant.answering.context import Context
 from assistant.answering.loose import Corrector, english_unit_phrase, english_units, suggest_units
 from assistant.answering.question import Question
-from assistant.answering.services import place_names, place_of
+from assistant.answering.services import place_of
 from assistant.parse.vocab import LEVELS
 from assistant.records import Notice
 
@@ -223,16 +223,16 @@ def _units(ctx: Context) -> None:
     services, q = ctx.services, ctx.q
     in_scope = {id(n.doc) for n in ctx.scope}
     text = ctx.search_text or q.text
-    entries = [e for e in services.directory.find(text) if _holds_in(e, in_scope)]
+    entries = [e for e in services.directory.find(text) if _holds_in(e, in_scope, services)]
     if not entries and not q.english:
-        suggestions = [e for e in suggest_units(text, services.directory) if _holds_in(e, in_scope)]
+        suggestions = [e for e in suggest_units(text, services.directory) if _holds_in(e, in_scope, services)]
         if suggestions:
             ctx.suggested = suggestions
             ctx.note_trace("units", "suggested", units=[e.name for e in suggestions])
     if not entries and q.english:
         phrase = english_unit_phrase(text)
         if phrase:
-            entries = [e for e in english_units(phrase, services.directory) if _holds_in(e, in_scope)][:1]
+            entries = [e for e in english_units(phrase, services.directory) if _holds_in(e, in_scope, services)][:1]
             if entries:
                 ctx.note_trace("units", "english", phrase=phrase, units=[e.name for e in entries])
     ctx.units = entries
@@ -240,8 +240,10 @@ def _units(ctx: Context) -> None:
         ctx.note_trace("units", "named", units=[e.name for e in entries])
 
 
-def _holds_in(entry: object, in_scope: set[int]) -> bool:
-    return any(id(n.doc) in in_scope for pts in entry.points.values() for n, _ in pts)  # type: ignore[attr-defined]
+def _holds_in(entry: object, in_scope: set[int], services: Services) -> bool:
+    """Whether a unit holds work points in the scope's notices (told from its rows: no notice read)."""
+    return any(id(n.doc) in in_scope for pts in entry.points.values()  # type: ignore[attr-defined]
+               for n in services.notices_of(pts))
 
 
 # ---------------------------------------------------------------------------------------- terms
@@ -257,12 +259,7 @@ def _is_noun(char: str) -> bool:
 
 def scope_words(ctx: Context) -> set[str]:
     """Words that only name the notices (their place, their year, the kind of document)."""
-    words: set[str] = set(vocab.DOC_KIND_WORDS)
-    for n in ctx.services.notices:
-        words |= place_names(place_of(n.doc))
-        if n.doc.year:
-            words |= {str(n.doc.year), f"{n.doc.year}年", str(n.doc.year)[2:]}
-    return words
+    return set(vocab.DOC_KIND_WORDS) | ctx.services.notice_words
 
 
 def topic_terms(ctx: Context) -> list[str]:

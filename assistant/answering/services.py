@@ -99,13 +99,22 @@ class Services:
         from pypinyin import lazy_pinyin
 
         out: dict[str, str] = {}
-        for n in self.notices:
-            place = place_of(n.doc)
+        for place in dict.fromkeys(place_of(n.doc) for n in self.notices):  # in the notices' order
             for name in place_names(place):
                 out.setdefault(name, place)
                 if len(name) >= 2 and not _PLACE_SUFFIX.search(name):
                     out.setdefault("".join(lazy_pinyin(name)).lower(), place)
         return out
+
+    @cached_property
+    def notice_words(self) -> frozenset[str]:
+        """The words that name an indexed notice's place or year (成都市, 成都, 2019, 2019年, 19)."""
+        words: set[str] = set()
+        for place in {place_of(n.doc) for n in self.notices}:
+            words |= place_names(place)
+        for year in {n.doc.year for n in self.notices if n.doc.year}:
+            words |= {str(year), f"{year}年", str(year)[2:]}
+        return frozenset(words)
 
     # ------------------------------------------------------------------ per-row caches
     @cached_property

@@ -22,8 +22,8 @@ def latest_of_families(ctx: Context, scope: list[Notice]) -> tuple[list[Notice],
         return scope, {}
     kept, others = [], {}
     seen: set[int] = set()
+    ids = {id(m.doc) for m in scope}
     for n in scope:
-        ids = {id(m.doc) for m in scope}
         family = [e for e in ctx.services.editions(n) if id(e.doc) in ids]
         head = id(family[0].doc)
         if head in seen:
