@@ -14,7 +14,8 @@ real task, as a city's archive over years does.
 Each index is then opened in a fresh process that times start-up (``Assistant(index)``, the model
 included, and one warm-up question), ``ask`` over the questions of ``--questions`` and ``search`` alone
 (query vectors primed), and reads its peak resident memory; a second process measures recall@10 of
-the fast path against every row scored (the fusion computed over all rows, in one batched pass).
+the fast path against every row scored (the fusion computed over all rows, in one batched pass), and
+with ``--candidates 572,1144`` also with each signal's candidates set to each count (``candidates_sweep``).
 Last, the build rate against a bare encode of the same texts (benchmarks/build_rate.py) over a small
 real corpus (seed + State Council), each in one process: with every part embedded on its own (the default) and
 with titles, clauses and figure windows pooled from the work point's one pass (``ASSISTANT_POOLED_PARTS``).
@@ -317,8 +318,9 @@ def measure(index_dir: Path, qs: list[str]) -> dict[str, Any]:
             "anon_mib": round(max(anon, _anon_mib())), "ask_max_ms": round(1000 * ask[-1], 1)}
 
 
-def recall(index_dir: Path, qs: list[str]) -> dict[str, Any]:
-    """Recall@10 of the searcher's ranking against the fusion over every row (run in its own process)."""
+def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None) -> dict[str, Any]:
+    """Recall@10 of the searcher's ranking against the fusion over every row (run in its own process); with
+    ``sweep``, also the recall and median search time with each signal's candidates set to each count."""
     from assistant.search import Searcher, _z
 
     searcher = Searcher.open(index_dir, progress=False)
@@ -335,20 +337,36 @@ def recall(index_dir: Path, qs: list[str]) -> dict[str, Any]:
         lo, hi = int(engine.starts[at]), int(engine.starts[end])
         sims = np.asarray(engine.clause_vectors[lo:hi], np.float32) @ vectors
         clause[at:end] = np.maximum.reduceat(sims, engine.starts[at:end] - lo, axis=0)
-    found = []
+    exact = []
     for i, (q, query) in enumerate(zip(qs, queries, strict=True)):
         tw, bw, cw = searcher._weights(q)
         fused = _z(text[:, i]) + tw * _z(title[:, i]) + cw * _z(clause[:, i])
         if bw:
             fused += bw * _z(engine.score_all("bm25", query))
-        exact = set(np.argsort(-fused, kind="stable")[:10].tolist())
-        fast = {searcher.rows[id(h.point)] for h in searcher.search(q, k=10)}
-        found.append(len(exact & fast) / max(len(exact), 1))
-    return {"recall_at_10": round(float(np.mean(found)), 4), "recall_questions": len(qs)}
+        exact.append(set(np.argsort(-fused, kind="stable")[:10].tolist()))
+
+    def found() -> tuple[float, float]:
+        share, took = [], []
+        for q, rows in zip(qs, exact, strict=True):
+            t = time.perf_counter()
+            fast = {searcher.rows[id(h.point)] for h in searcher.search(q, k=10)}
+            took.append(time.perf_counter() - t)
+            share.append(len(rows & fast) / max(len(rows), 1))
+        return round(float(np.mean(share)), 4), round(1000 * statistics.median(took), 1)
+
+    result: dict[str, Any] = {"recall_at_10": found()[0], "recall_questions": len(qs)}
+    if sweep:
+        default = searcher.candidates
+        for count in sweep:
+            searcher.candidates = count
+            at, ms = found()
+            result.setdefault("candidates_sweep", []).append({"candidates": count, "recall_at_10": at, "search_p50_ms": ms})
+        searcher.candidates = default
+    return result
 
 
-def _child(flag: str, index_dir: Path, qs_file: Path) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, flag, str(index_dir), "--questions-file", str(qs_file)],
+def _child(flag: str, index_dir: Path, qs_file: Path, *extra: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, flag, str(index_dir), "--questions-file", str(qs_file), *extra],
                          capture_output=True, text=True)
     if out.returncode:
         sys.exit(f"the {flag[2:]} run over {index_dir} failed:\n{out.stderr[-4000:]}")
@@ -385,13 +403,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-corpus", type=Path, help="corpus of the build-rate runs (default: seed + State Council)")
     parser.add_argument("--no-build-rate", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--candidates", help="also measure recall@10 with each signal's candidates set to each of "
+                        "these counts (e.g. 572,1144,1717)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--recall", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--questions-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure or args.recall:
         qs = json.loads(args.questions_file.read_text(encoding="utf-8"))
-        result = measure(args.measure, qs) if args.measure else recall(args.recall, qs)
+        sweep = [int(c) for c in args.candidates.split(",")] if args.candidates else None
+        result = measure(args.measure, qs) if args.measure else recall(args.recall, qs, sweep)
         print(json.dumps(result))
         return 0
 
@@ -420,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(folder, ignore_errors=True)
             make_index(src, size, folder, embedder, say=say)
         say(f"{size}: measuring")
-        row = {"size": size, **_child("--measure", folder, qs_file), **_child("--recall", folder, recall_file)}
+        sweep = ["--candidates", args.candidates] if args.candidates else []
+        row = {"size": size, **_child("--measure", folder, qs_file), **_child("--recall", folder, recall_file, *sweep)}
         rows.append(row)
         say(json.dumps(row))
     keys = ("size", "ask_p50_ms", "ask_p95_ms", "search_p50_ms", "recall_at_10", "rss_mib", "startup_s", "anon_mib",
@@ -430,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio, pooled = _build_ratio(args.build_corpus), _build_ratio(args.build_corpus, pooled=True)
     if args.json:
         for row in rows:
-            print(json.dumps({k: row[k] for k in keys}))
+            print(json.dumps({k: row[k] for k in (*keys, "candidates_sweep") if k in row}))
         if ratio is not None and pooled is not None:
             print(json.dumps({"build_ratio": ratio["build_ratio"], "build_ratio_pooled": pooled["build_ratio"]}))
         return 0
@@ -440,6 +462,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {r['size']:,} | {r['ask_p50_ms']:.0f} ms | {r['ask_p95_ms']:.0f} ms | {r['ask_max_ms']:.0f} ms | "
               f"{r['search_p50_ms']:.1f} ms | {r['search_p95_ms']:.1f} ms | {r['recall_at_10']:.3f} | "
               f"{r['rss_mib']:,.0f} MiB | {r['anon_mib']:,.0f} MiB | {r['startup_s']:.1f} s |")
+    for r in rows:
+        for c in r.get("candidates_sweep", []):
+            print(f"{r['size']:,} with {c['candidates']:,} candidates a signal: recall@10 {c['recall_at_10']:.3f}, "
+                  f"search p50 {c['search_p50_ms']:.1f} ms")
     if len(rows) > 1:
         print(f"\nask p50 at {rows[-1]['size']:,} over {rows[0]['size']:,}: "
               f"{rows[-1]['ask_p50_ms'] / rows[0]['ask_p50_ms']:.2f}x (target <= 3)")
