@@ -52,7 +52,8 @@ MODES = ("hybrid", "dense", "bm25", "rrf")
 #: they grow as the size to the power :data:`GROWTH`, since a larger archive holds more near copies of each task
 #: (its editions over the years) for the fused top ten to be drawn from. Measured with benchmarks/scale.py
 #: (recall@10 of the fused ranking against scoring every row): at 3×10⁵, 128 candidates 0.949, 256 0.978,
-#: 512 0.991; at 10⁶, 572 (the square root) 0.963, 1,144 0.978, 1,717 0.983.
+#: 512 0.991; at 10⁶, 572 (the square root) 0.963 to 0.970 over two indexes, 1,144 0.978, 1,210 (this rule) 0.983,
+#: 1,717 0.983 to 0.985 (``scale.py --candidates``).
 CANDIDATES = 128
 GROWS_FROM = 50_000
 GROWTH = 0.75
