@@ -394,6 +394,17 @@ def _build_ratio(corpus: Path | None, pooled: bool = False) -> dict[str, Any]:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _counts(text: str) -> list[int]:
+    """``--candidates``: positive counts separated by commas, read before any index is built."""
+    try:
+        counts = [int(c) for c in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give positive counts separated by commas, e.g. 572,1144")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", default="index", help="the real index the synthetic ones are made from")
@@ -403,16 +414,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-corpus", type=Path, help="corpus of the build-rate runs (default: seed + State Council)")
     parser.add_argument("--no-build-rate", action="store_true")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--candidates", help="also measure recall@10 with each signal's candidates set to each of "
-                        "these counts (e.g. 572,1144,1717)")
+    parser.add_argument("--candidates", type=_counts, help="also measure recall@10 with each signal's candidates set "
+                        "to each of these counts (e.g. 572,1144,1717)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--recall", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--questions-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure or args.recall:
         qs = json.loads(args.questions_file.read_text(encoding="utf-8"))
-        sweep = [int(c) for c in args.candidates.split(",")] if args.candidates else None
-        result = measure(args.measure, qs) if args.measure else recall(args.recall, qs, sweep)
+        result = measure(args.measure, qs) if args.measure else recall(args.recall, qs, args.candidates)
         print(json.dumps(result))
         return 0
 
@@ -441,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(folder, ignore_errors=True)
             make_index(src, size, folder, embedder, say=say)
         say(f"{size}: measuring")
-        sweep = ["--candidates", args.candidates] if args.candidates else []
+        sweep = ["--candidates", ",".join(map(str, args.candidates))] if args.candidates else []
         row = {"size": size, **_child("--measure", folder, qs_file), **_child("--recall", folder, recall_file, *sweep)}
         rows.append(row)
         say(json.dumps(row))
