@@ -260,8 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-embed everything, replacing an index of another model")
     p.add_argument("--max-file-mb", type=positive_megabytes, default=MAX_FILE_MB, metavar="MB",
                    help=f"skip a file above this size, with a warning (default: {MAX_FILE_MB})")
-    p.add_argument("--index-kind", choices=["flat", "hnsw"], default=None,
-                   help="flat (every row scored) or hnsw (candidates from graphs); default: flat up to 20,000 work points")
+    p.add_argument("--index-kind", choices=["flat", "hnsw", "ivf"], default=None,
+                   help="flat (every row scored), hnsw (candidates from graphs, memory-mapped) or ivf (candidates from "
+                        "compressed codes in memory, the vectors read from disk); default: flat up to 20,000 work points")
     p.add_argument("--engine", choices=sorted(ENGINES), default=None,
                    help="where the vectors are searched: faiss (files in the index folder, the default) or milvus; "
                         "default: the index's own")

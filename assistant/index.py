@@ -555,7 +555,7 @@ def build_index(
         progress: show an embedding progress bar on stderr.
         on_progress: called with a line of text per stage (for the app).
         max_bytes: the size limit for one notice (``--max-file-mb``); None for none.
-        kind: the search index, ``"flat"`` (exact) or ``"hnsw"``; by default by size
+        kind: the search index, ``"flat"`` (exact), ``"hnsw"`` or ``"ivf"``; by default by size
             (:func:`assistant.engines.folder.kind_for`).
         engine: the search engine and its options (``{"name": "milvus", "uri": ..., "collection": ...}``,
             :mod:`assistant.engines`); by default the previous build's, else the embedded one.
@@ -718,14 +718,14 @@ def _unchanged(
     """Whether the previous build already holds exactly these files, read by this parser, with every
     derived file (figure windows, the refusal calibration for this bank) in place, in the index kind asked for."""
     from assistant.calibration import bank_hash
-    from assistant.engines import entry_of
-    from assistant.engines.folder import kind_for
+    from assistant.engines import DEFAULT, entry_of, module
     from assistant.parse import PARSER_VERSION
 
     if not old or report.added or report.removed or old.get("parser") != PARSER_VERSION:
         return False
     before = entry_of(old)
-    if before.get("kind") != (kind or kind_for(int(old.get("items", 0)))):
+    name = (engine or {}).get("name") or before.get("name", DEFAULT)
+    if before.get("kind") != (kind or module(name).kind_for(int(old.get("items", 0)))):
         return False
     if engine and any(before.get(k) != v for k, v in engine.items()):
         return False

@@ -64,6 +64,12 @@ def candidates_for(size: int) -> int:
     return max(CANDIDATES, int(CANDIDATES * (size / GROWS_FROM) ** GROWTH))
 
 
+#: The signals :meth:`Searcher._bounded` bounds instead of scoring every candidate: the closest clause reads every
+#: clause vector of a row (about seven), the others one vector or the postings in memory.
+BOUNDED = ("clause",)
+#: How far above the last of a signal's best rows (in its standard deviations) a row missing from them may score:
+#: the engines' best rows are approximate, so the bound is loosened by this much (see :meth:`Searcher._bounded`).
+BOUND_SLACK = 2.0
 #: A ``rows`` filter up to this many rows is scored row by row instead of through the candidates.
 SCAN_ROWS = 20_000
 Where = Callable[[Notice, WorkPoint], bool]
@@ -230,7 +236,10 @@ class Searcher:
             candidates = np.unique(np.concatenate([np.zeros(0, np.int64), *(rows for rows, _ in tops.values())]))
             if allowed is not None:
                 candidates = candidates[np.isin(candidates, allowed, assume_unique=True)]
-            ranked, fused = self._ranked(query, mode, candidates, tops)
+            if mode == "hybrid" and where is None:
+                ranked, fused = self._bounded(query, candidates, tops, k)
+            else:
+                ranked, fused = self._ranked(query, mode, candidates, tops)
             hits = self._hits(ranked, fused, k, where, positions=True)
             if len(hits) >= k or fetch >= len(self.entries):
                 return hits
@@ -277,6 +286,63 @@ class Searcher:
                     fused += weight * (scores - mean) / std
         order = np.argsort(-fused, kind="stable")
         return rows[order], fused[order].astype(np.float32)
+
+    def _bounded(
+        self, query: str, rows: np.ndarray, tops: dict[str, tuple[np.ndarray, np.ndarray]], k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best of the candidate ``rows`` under the hybrid fusion, best first, with their scores, reading
+        the closest clause (:data:`BOUNDED`) only of the rows that can still reach the ``k`` best.
+
+        A row missing from the clause signal's best rows (``tops``) scores about at most the last of them there, so
+        its fused score has an upper bound (loosened by :data:`BOUND_SLACK`: the engines' best rows are
+        approximate). Rows are completed best bound first, until the ``k``-th best complete score is above every
+        incomplete row's bound: nearly the same ``k`` rows as scoring every candidate on every signal
+        (:meth:`_ranked`), for a fraction of the reads (most candidates come from another signal and stand far
+        below on this one). Measured with benchmarks/scale.py's questions over the 10⁶ ``ivf`` index: 0.998 of
+        :meth:`_ranked`'s top ten, in 26 ms against 68; with no slack 0.91.
+        """
+        q = self._query(query)
+        n = len(rows)
+        partial, upper = np.zeros(n, np.float64), np.zeros(n, np.float64)
+        missing: list[tuple[str, float, float, float, np.ndarray]] = []  # signal, weight, mean, std, rows' mask
+        for signal, weight in self._signals(query, "hybrid"):
+            mean, std = self.engine.moments(signal, q)
+            if std <= 1e-9:
+                continue
+            if signal not in BOUNDED:
+                partial += weight * (self._scores_of(signal, q, rows, tops.get(signal)) - mean) / std
+                continue
+            have, values = tops[signal]
+            order = np.argsort(have)
+            have, values = have[order], values[order]
+            at = np.minimum(np.searchsorted(have, rows), max(len(have) - 1, 0))
+            hit = have[at] == rows if len(have) else np.zeros(n, bool)
+            partial[hit] += weight * (values[at[hit]] - mean) / std
+            bound = float(values.min()) if len(values) else 0.0
+            upper[~hit] += weight * ((bound - mean) / std + BOUND_SLACK)
+            if not hit.all():
+                missing.append((signal, weight, mean, std, ~hit))
+        complete = np.ones(n, bool)
+        for *_, mask in missing:
+            complete &= ~mask
+        upper += partial
+        batch = max(4 * k, 64)
+        while True:
+            done = partial[complete]
+            kth = np.partition(done, len(done) - k)[len(done) - k] if len(done) >= k else -np.inf
+            open_ = np.flatnonzero(~complete & (upper >= kth))
+            if not len(open_):
+                break
+            take = open_[np.argsort(-upper[open_], kind="stable")[:batch]]
+            for signal, weight, mean, std, mask in missing:
+                need = take[mask[take]]
+                if len(need):
+                    partial[need] += weight * (self.engine.score(signal, q, rows[need]) - mean) / std
+                    mask[need] = False
+            complete[take] = True
+        kept = np.flatnonzero(complete)
+        order = kept[np.argsort(-partial[kept], kind="stable")]
+        return rows[order], partial[order].astype(np.float32)
 
     def _scores_of(
         self, signal: str, q: Query, rows: np.ndarray, known: tuple[np.ndarray, np.ndarray] | None

@@ -257,6 +257,42 @@ def make_index(src: Source, size: int, dest: Path, embedder: Any, kind: str | No
     return dest
 
 
+def reindex(src_dir: Path, dest: Path, kind: str, embedder: Any, say: Any = print) -> Path:
+    """Write a synthetic index of another engine kind at ``dest`` from the one at ``src_dir``: the same vectors,
+    notices and BM25 (hard links), the FAISS indexes and statistics written again; returns ``dest``."""
+    from assistant import index as ix
+    from assistant.engines import Stored
+    from assistant.engines.folder import INDEXES, write
+
+    started = time.perf_counter()
+    manifest = json.loads((src_dir / "manifest.json").read_text(encoding="utf-8"))
+    old = src_dir / manifest["data"]
+    dest.mkdir(parents=True, exist_ok=True)
+    name = f"data-{uuid.uuid4().hex[:12]}"
+    tmp = dest / f".{name}.tmp"
+    rewritten = {*INDEXES.values(), "moments.npz"}
+    for path in old.rglob("*"):
+        if path.is_file() and path.name not in rewritten:
+            (tmp / path.relative_to(old)).parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, tmp / path.relative_to(old))
+    arrays = {k: np.load(tmp / f"{k}.npy", mmap_mode="r") for k in ("embeddings", "titles", "clauses", "clause_owner")}
+    stored = Stored(arrays["embeddings"], arrays["titles"], arrays["clauses"], arrays["clause_owner"], [])
+    engine = write(tmp, stored, kind=kind)
+    del stored, arrays
+    files = ix._data_files(tmp)
+    os.replace(tmp, dest / name)
+    say(f"{dest.name}: {engine} written from {src_dir.name} ({time.perf_counter() - started:.0f}s); calibrating")
+    calibration = ix._calibrate(dest, name, files, engine, embedder, {}, lambda msg: None)
+    manifest = {**manifest, "data": name, "data_files": files, "engine": engine,
+                "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "reindexed_from": src_dir.name}
+    manifest.pop("calibration", None)
+    if calibration is not None:
+        manifest["calibration"] = calibration
+    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    say(f"{dest.name}: done in {time.perf_counter() - started:.0f}s")
+    return dest
+
+
 # ---------------------------------------------------------------------------------------- measuring
 def questions(paths: list[Path]) -> list[str]:
     from assistant.evaluate import read_questions
@@ -318,9 +354,12 @@ def measure(index_dir: Path, qs: list[str]) -> dict[str, Any]:
             "anon_mib": round(max(anon, _anon_mib())), "ask_max_ms": round(1000 * ask[-1], 1)}
 
 
-def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None) -> dict[str, Any]:
+def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None,
+           nprobes: list[int] | None = None, refines: list[int] | None = None) -> dict[str, Any]:
     """Recall@10 of the searcher's ranking against the fusion over every row (run in its own process); with
-    ``sweep``, also the recall and median search time with each signal's candidates set to each count."""
+    ``sweep``, also the recall and median search time with each signal's candidates set to each count, and with
+    ``nprobes`` and ``refines`` (an ``ivf`` index) with each count of inverted lists scanned and each factor of
+    the candidates scored exactly."""
     from assistant.search import Searcher, _z
 
     searcher = Searcher.open(index_dir, progress=False)
@@ -362,6 +401,14 @@ def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None) -> di
             at, ms = found()
             result.setdefault("candidates_sweep", []).append({"candidates": count, "recall_at_10": at, "search_p50_ms": ms})
         searcher.candidates = default
+    for name, counts in (("nprobe", nprobes), ("refine", refines)):
+        if counts and getattr(engine, "kind", "") == "ivf":
+            default = getattr(engine, name)
+            for count in counts:
+                setattr(engine, name, count)
+                at, ms = found()
+                result.setdefault(f"{name}_sweep", []).append({name: count, "recall_at_10": at, "search_p50_ms": ms})
+            setattr(engine, name, default)
     return result
 
 
@@ -416,17 +463,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--candidates", type=_counts, help="also measure recall@10 with each signal's candidates set "
                         "to each of these counts (e.g. 572,1144,1717)")
+    parser.add_argument("--nprobe", type=_counts, help="also measure recall@10 of an ivf index with each of these "
+                        "counts of inverted lists scanned (e.g. 8,16,64)")
+    parser.add_argument("--refine", type=_counts, help="also measure recall@10 of an ivf index with each of these "
+                        "factors of the candidates scored exactly (e.g. 1,2,4)")
+    parser.add_argument("--kind", choices=["hnsw", "ivf"], help="the engine kind of the indexes above 20,000 work "
+                        "points (default: by size); an index of the size already in --work is written again as this "
+                        "kind from its vectors")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--recall", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--questions-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure or args.recall:
         qs = json.loads(args.questions_file.read_text(encoding="utf-8"))
-        result = measure(args.measure, qs) if args.measure else recall(args.recall, qs, args.candidates)
+        if args.measure:
+            result = measure(args.measure, qs)
+        else:
+            result = recall(args.recall, qs, args.candidates, args.nprobe, args.refine)
         print(json.dumps(result))
         return 0
 
     from assistant.embed import load_embedder
+    from assistant.engines.folder import EXACT_MAX
 
     def say(msg: str) -> None:
         print(f"[scale] {msg}", file=sys.stderr, flush=True)
@@ -442,17 +500,28 @@ def main(argv: list[str] | None = None) -> int:
     src = embedder = None
     rows = []
     for size in sizes:
-        folder = work / f"n{size}"
+        forced = args.kind if size > EXACT_MAX else None
+        folder = work / (f"n{size}-{forced}" if forced else f"n{size}")
+        others = sorted(p for p in work.glob(f"n{size}*") if p.name.split("-")[0] == f"n{size}" and p != folder
+                        and (p / "manifest.json").exists())
         if not (folder / "manifest.json").exists():
-            if src is None:
-                say(f"reading {args.index}")
-                src, embedder = Source(Path(args.index)), load_embedder(None, progress=False)
-                say(f"perturbation scales {src.scale}")
             shutil.rmtree(folder, ignore_errors=True)
-            make_index(src, size, folder, embedder, say=say)
+            if others and forced:
+                embedder = embedder or load_embedder(None, progress=False)
+                reindex(others[0], folder, forced, embedder, say=say)
+            else:
+                if src is None:
+                    say(f"reading {args.index}")
+                    src, embedder = Source(Path(args.index)), load_embedder(None, progress=False)
+                    say(f"perturbation scales {src.scale}")
+                make_index(src, size, folder, embedder, kind=forced, say=say)
         say(f"{size}: measuring")
         sweep = ["--candidates", ",".join(map(str, args.candidates))] if args.candidates else []
-        row = {"size": size, **_child("--measure", folder, qs_file), **_child("--recall", folder, recall_file, *sweep)}
+        sweep += ["--nprobe", ",".join(map(str, args.nprobe))] if args.nprobe else []
+        sweep += ["--refine", ",".join(map(str, args.refine))] if args.refine else []
+        kind = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["engine"].get("kind", "flat")
+        row = {"size": size, "kind": kind, **_child("--measure", folder, qs_file),
+               **_child("--recall", folder, recall_file, *sweep)}
         rows.append(row)
         say(json.dumps(row))
     keys = ("size", "ask_p50_ms", "ask_p95_ms", "search_p50_ms", "recall_at_10", "rss_mib", "startup_s", "anon_mib",
@@ -462,20 +531,27 @@ def main(argv: list[str] | None = None) -> int:
         ratio, pooled = _build_ratio(args.build_corpus), _build_ratio(args.build_corpus, pooled=True)
     if args.json:
         for row in rows:
-            print(json.dumps({k: row[k] for k in (*keys, "candidates_sweep") if k in row}))
+            print(json.dumps({k: row[k] for k in (*keys, "kind", "candidates_sweep", "nprobe_sweep", "refine_sweep") if k in row}))
         if ratio is not None and pooled is not None:
             print(json.dumps({"build_ratio": ratio["build_ratio"], "build_ratio_pooled": pooled["build_ratio"]}))
         return 0
-    print("| work points | ask p50 | ask p95 | ask max | search p50 | search p95 | recall@10 | peak RSS | of it own | start-up |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| work points | kind | ask p50 | ask p95 | ask max | search p50 | search p95 | recall@10 | peak RSS | of it own "
+          "| start-up |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['size']:,} | {r['ask_p50_ms']:.0f} ms | {r['ask_p95_ms']:.0f} ms | {r['ask_max_ms']:.0f} ms | "
+        print(f"| {r['size']:,} | {r['kind']} | {r['ask_p50_ms']:.0f} ms | {r['ask_p95_ms']:.0f} ms | {r['ask_max_ms']:.0f} ms | "
               f"{r['search_p50_ms']:.1f} ms | {r['search_p95_ms']:.1f} ms | {r['recall_at_10']:.3f} | "
               f"{r['rss_mib']:,.0f} MiB | {r['anon_mib']:,.0f} MiB | {r['startup_s']:.1f} s |")
     for r in rows:
         for c in r.get("candidates_sweep", []):
             print(f"{r['size']:,} with {c['candidates']:,} candidates a signal: recall@10 {c['recall_at_10']:.3f}, "
                   f"search p50 {c['search_p50_ms']:.1f} ms")
+        for c in r.get("nprobe_sweep", []):
+            print(f"{r['size']:,} ({r['kind']}) scanning {c['nprobe']} lists: recall@10 {c['recall_at_10']:.3f}, "
+                  f"search p50 {c['search_p50_ms']:.1f} ms")
+        for c in r.get("refine_sweep", []):
+            print(f"{r['size']:,} ({r['kind']}) scoring {c['refine']}x the candidates exactly: recall@10 "
+                  f"{c['recall_at_10']:.3f}, search p50 {c['search_p50_ms']:.1f} ms")
     if len(rows) > 1:
         print(f"\nask p50 at {rows[-1]['size']:,} over {rows[0]['size']:,}: "
               f"{rows[-1]['ask_p50_ms'] / rows[0]['ask_p50_ms']:.2f}x (target <= 3)")

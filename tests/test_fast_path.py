@@ -1,7 +1,7 @@
-"""The fast path (HNSW candidates fused with the index's stored moments) against every row scored, on real indexes.
+"""The fast path (candidates fused with the index's stored moments) against every row scored, on real indexes.
 
-The seed + State Council index is written again as an ``hnsw`` index (its vectors kept: nothing is
-embedded again) and asked the development and held-out questions both ways.
+The seed + State Council index is written again as an ``hnsw`` index and as an ``ivf`` one (its vectors kept:
+nothing is embedded again), and each is asked the development and held-out questions both ways.
 """
 
 from __future__ import annotations
@@ -18,23 +18,23 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 HELDOUT = [ROOT / "benchmarks" / "heldout.jsonl", ROOT / "benchmarks" / "heldout2.jsonl"]
 
 
-@pytest.fixture(scope="module")
-def hnsw_index(full_corpus: Path, full_index: Path, tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+@pytest.fixture(scope="module", params=["hnsw", "ivf"])
+def fast_index(request, full_corpus: Path, full_index: Path, tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     from assistant.index import build_index
 
-    index = tmp_path_factory.mktemp("hnsw") / "index"
+    index = tmp_path_factory.mktemp(request.param) / "index"
     shutil.copytree(full_index, index)
-    report = build_index(full_corpus, index, embedder, progress=False, kind="hnsw")
+    report = build_index(full_corpus, index, embedder, progress=False, kind=request.param)
     assert report.embedded == 0  # the same vectors, another engine kind
     return index
 
 
 @pytest.fixture(scope="module")
-def searchers(hnsw_index: Path, full_index: Path, embedder):
+def searchers(fast_index: Path, full_index: Path, embedder):
     from assistant.index import load_index
     from assistant.search import Searcher
 
-    fast = Searcher(load_index(hnsw_index, model=embedder.name), embedder)
+    fast = Searcher(load_index(fast_index, model=embedder.name), embedder)
     exact = Searcher(load_index(full_index, model=embedder.name), embedder)
     assert not fast.exhaustive and exact.exhaustive
     return fast, exact

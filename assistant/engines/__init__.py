@@ -14,8 +14,9 @@ them, and :class:`~assistant.search.Searcher` needs nothing else:
 
 Engines are named in the manifest (``"engine": {"name": "faiss", ...}``) and registered in
 :data:`ENGINES` by module; each module has ``write(folder, stored, previous, **options) -> dict`` (the
-manifest entry), ``open(folder, entry, stored, mmap) -> Engine`` and ``REQUIRED`` (the data files it must
-find), and ``OPTIONS`` (the build options it takes, :func:`options_of`). The default is the embedded one, :mod:`assistant.engines.folder`: FAISS and bm25s files in the
+manifest entry), ``open(folder, entry, stored, mmap) -> Engine``, ``kind_for(rows) -> str`` (the index kind a
+build of that size gets by default), ``REQUIRED`` (the data files it must find), and ``OPTIONS`` (the build
+options it takes, :func:`options_of`). The default is the embedded one, :mod:`assistant.engines.folder`: FAISS and bm25s files in the
 index folder; :mod:`assistant.engines.milvus` asks a Milvus server, cluster or Milvus Lite file for the
 candidates.
 """

@@ -1,12 +1,18 @@
 """The embedded engine (``"faiss"``): FAISS indexes, bm25s arrays and the fusion's statistics as files in the index folder.
 
-Two kinds, chosen by size at build (:func:`kind_for`):
+Three kinds, chosen by size at build (:func:`kind_for`):
 
 * ``flat`` (up to :data:`EXACT_MAX` work points): ``IndexFlatIP`` over the text and title vectors,
   float32 arrays read into memory; every signal is scored over every row, exactly as before.
-* ``hnsw`` (above): HNSW graphs over the text, title and clause vectors (scalar-quantised codes,
+* ``hnsw``: HNSW graphs over the text, title and clause vectors (scalar-quantised codes,
   :data:`FACTORY`) give each signal's candidates; their exact scores are read from the float16
   vectors, memory-mapped from the ``.npy`` files, so a query reads the rows it ranks and no others.
+  The graphs are memory-mapped too, and a search walks them at random: at 10⁶ work points they are
+  5.9 GB, and the process needs them resident.
+* ``ivf``: inverted lists of product-quantised codes (:func:`ivf_factory`: 8 dimensions a byte, about
+  50 bytes a vector) held in memory give the candidates, scanning :data:`NPROBE` lists of each; the exact
+  scores of the candidates are read from the float16 vectors with ``pread`` (:class:`RowFile`), so the
+  vectors sit in the page cache, not in the process's memory. At 10⁶ work points the codes are 0.5 GB.
 
 The standardisation needs each signal's mean and spread over all rows, for each query, without
 scoring all rows (``moments.npz``, written at build):
@@ -24,6 +30,8 @@ and ``bm25/`` (bm25s's own files; its CSC matrix gives the postings).
 
 from __future__ import annotations
 
+import os
+import weakref
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,9 +51,16 @@ FACTORY = {"text": "HNSW32,SQ8", "title": "HNSW32,SQ8", "clause": "HNSW32,SQ8"}
 EF_SEARCH = 256
 #: Clause hits asked of the clause graph per work point wanted (a work point has about seven).
 CLAUSE_FETCH = 3
+#: Inverted lists scanned for each signal's candidates in an ``ivf`` index (``nprobe``; see :func:`ivf_factory`).
+NPROBE = 32
+#: An ``ivf`` search takes this many times the candidates asked for from the codes, scores them exactly and keeps
+#: the best: the codes' approximate order alone misses some of the exact best.
+REFINE = 2
 #: Work points whose clauses estimate the closest-clause signal's mean and spread (about 2% error in the
 #: spread, which weighs the clause signal 2% more or less; an error in the mean moves every row alike).
 SAMPLE = 1024
+#: Vectors a FAISS index is trained on (an ``ivf`` index at least 64 for each inverted list).
+TRAIN = 100_000
 #: Rows added to a FAISS index at a time (float32 copies of the float16 memory map).
 CHUNK = 65_536
 #: The files besides the index's own (:data:`assistant.index.DATA_FILES`) that a data folder of this engine must hold.
@@ -56,9 +71,20 @@ FILES = {"text": "embeddings.npy", "title": "titles.npy", "clause": "clauses.npy
 INDEXES = {"text": "dense.faiss", "title": "titles.faiss", "clause": "clauses.faiss"}
 
 
+KINDS = ("flat", "hnsw", "ivf")
+
+
 def kind_for(rows: int) -> str:
     """The kind of index a build of this many work points gets."""
     return "flat" if rows <= EXACT_MAX else "hnsw"
+
+
+def ivf_factory(dim: int, n: int) -> str:
+    """The FAISS index of ``n`` vectors in an ``ivf`` index: a power of two near √n inverted lists (at least 16)
+    over product-quantised residuals, one byte for each 8 dimensions (4 where the dimension does not divide)."""
+    lists = max(16, 2 ** round(np.log2(max(n, 1) ** 0.5)))
+    step = 8 if dim % 8 == 0 else 4 if dim % 4 == 0 else 1
+    return f"IVF{lists},PQ{dim // step}"
 
 
 def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, graphs: bool = True,
@@ -83,8 +109,8 @@ def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, 
 
     n = len(stored.text)
     kind = kind or kind_for(n)
-    if kind not in ("flat", "hnsw"):
-        raise ValueError(f"unknown index kind {kind!r}; choose flat or hnsw")
+    if kind not in KINDS:
+        raise ValueError(f"unknown index kind {kind!r}; choose one of {', '.join(KINDS)}")
     dtype = np.float32 if kind == "flat" else np.float16
     arrays = {"text": stored.text, "title": stored.title, "clause": stored.clauses}
     for signal, rows in arrays.items():
@@ -97,9 +123,12 @@ def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, 
         if kind == "flat":
             index = faiss.IndexFlatIP(dim)  # inner product equals cosine on normalised vectors
         else:
-            index = faiss.index_factory(dim, FACTORY[signal], faiss.METRIC_INNER_PRODUCT)
-            index.train(_f32(rows[np.sort(np.random.default_rng(seed).choice(len(rows), min(len(rows), 100_000),
-                                                                              replace=False))]))
+            factory = FACTORY[signal] if kind == "hnsw" else ivf_factory(dim, len(rows))
+            index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+            if kind == "ivf":  # a small index trains on fewer vectors than FAISS's rule of thumb: say nothing
+                index.cp.min_points_per_centroid = index.pq.cp.min_points_per_centroid = 1
+            sample = min(len(rows), TRAIN if kind == "hnsw" else max(TRAIN, 64 * index.nlist))
+            index.train(_f32(rows[np.sort(np.random.default_rng(seed).choice(len(rows), sample, replace=False))]))
         for start in range(0, len(rows), CHUNK):
             index.add(_f32(rows[start : start + CHUNK]))
         faiss.write_index(index, str(folder / INDEXES[signal]))
@@ -124,6 +153,25 @@ def _save(path: Path, rows: np.ndarray, dtype: type) -> None:
 
 def _f32(rows: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rows, dtype=np.float32)
+
+
+#: Rows widened to float32 at a time by :func:`_products` (a block that stays in the CPU's cache).
+BLOCK = 2048
+
+
+def _products(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``rows @ vector`` in float32 for float16 rows, widened a block at a time into one small buffer: widening
+    all of them at once costs fresh memory as well (measured over 2,400 rows' clauses at 10⁶ work points: 35 ms at
+    once; by blocks, see benchmarks/scale.py)."""
+    if rows.dtype == np.float32 or len(rows) <= BLOCK:
+        return _f32(rows) @ vector
+    out = np.empty(len(rows), np.float32)
+    block = np.empty((BLOCK, rows.shape[1]), np.float32)
+    for at in range(0, len(rows), BLOCK):
+        part = rows[at : at + BLOCK]
+        block[: len(part)] = part
+        out[at : at + len(part)] = block[: len(part)] @ vector
+    return out
 
 
 def _write_moments(path: Path, stored: Stored, seed: int) -> None:
@@ -174,7 +222,12 @@ class FolderEngine:
         self.text, self.title, self.clause_vectors = stored.text, stored.title, stored.clauses
         self.clause_owner = stored.clause_owner
         self.starts = _starts(np.asarray(stored.clause_owner), self.size)
-        flag = faiss.IO_FLAG_MMAP_IFC if mmap and not self.exact else 0
+        #: Inverted lists an ``ivf`` search scans, and how many times the rows asked for it scores exactly
+        #: (``scale.py --nprobe``, ``--refine`` sweep them).
+        self.nprobe, self.refine = NPROBE, REFINE
+        #: An ``ivf`` index reads the exact scores' vectors with ``pread`` (:class:`RowFile`), by signal.
+        self.files = {s: RowFile(folder / FILES[s]) for s in FILES} if self.kind == "ivf" else {}
+        flag = faiss.IO_FLAG_MMAP_IFC if mmap and self.kind == "hnsw" else 0
         self.indexes = {s: faiss.read_index(str(folder / INDEXES[s]), flag) for s in FILES if (folder / INDEXES[s]).exists()}
         with np.load(folder / "moments.npz") as f:
             self._moments = {k: f[k] for k in f.files}
@@ -198,11 +251,16 @@ class FolderEngine:
             scores = self.score_all(signal, query)
             best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
             return _ranked(best, scores[best])
-        rows = self._graph(signal, query.vector, k * (CLAUSE_FETCH if signal == "clause" else 1))
+        fetch = k * self.refine if self.kind == "ivf" else k
+        rows = self._graph(signal, query.vector, fetch * (CLAUSE_FETCH if signal == "clause" else 1))
         if signal == "clause":
             rows = self.clause_owner[rows]
-            rows = rows[np.sort(np.unique(rows, return_index=True)[1])][:k]
-        return _ranked(rows, self.score(signal, query, rows))
+            rows = rows[np.sort(np.unique(rows, return_index=True)[1])][:fetch]
+        scores = self.score(signal, query, rows)
+        if len(rows) > k:  # the codes' order is approximate: keep the k best by exact score
+            best = np.argpartition(-scores, k - 1)[:k]
+            rows, scores = rows[best], scores[best]
+        return _ranked(rows, scores)
 
     def score(self, signal: str, query: Query, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
@@ -216,6 +274,8 @@ class FolderEngine:
             return out
         if signal == "clause":
             return self._clause_max(query.vector, rows)
+        if signal in self.files:
+            return self.files[signal].dot(rows, rows + 1, query.vector)
         return _gather(self.text if signal == "text" else self.title, rows) @ query.vector
 
     def score_all(self, signal: str, query: Query) -> np.ndarray:
@@ -257,9 +317,13 @@ class FolderEngine:
         return mean, max(var, 0.0) ** 0.5
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
+        if self.files:
+            return self.files["text"].take(np.asarray(rows, dtype=np.int64))
         return _gather(self.text, np.asarray(rows, dtype=np.int64))
 
     def clauses(self, row: int) -> np.ndarray:
+        if self.files:
+            return self.files["clause"].spans(self.starts[row : row + 1], self.starts[row + 1 : row + 2])
         return _f32(self.clause_vectors[self.starts[row] : self.starts[row + 1]])
 
     # ------------------------------------------------------------------ helpers
@@ -268,7 +332,10 @@ class FolderEngine:
 
         index = self.indexes[signal]
         k = min(k, index.ntotal)
-        params = faiss.SearchParametersHNSW(efSearch=max(EF_SEARCH, 2 * k))
+        if self.kind == "ivf":
+            params = faiss.SearchParametersIVF(nprobe=self.nprobe)
+        else:
+            params = faiss.SearchParametersHNSW(efSearch=max(EF_SEARCH, 2 * k))
         _, ids = index.search(vector[None, :].astype(np.float32), k, params=params)
         return ids[0][ids[0] >= 0].astype(np.int64)
 
@@ -277,6 +344,9 @@ class FolderEngine:
             return np.zeros(0, np.float32)
         lo, hi = self.starts[rows], self.starts[rows + 1]
         counts = hi - lo
+        if self.files:
+            sims = self.files["clause"].dot(lo, hi, vector)
+            return np.maximum.reduceat(sims, np.cumsum(counts) - counts)
         at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         order = np.argsort(at, kind="stable")  # read the memory map in file order
         sims = np.empty(len(at), np.float32)
@@ -295,6 +365,78 @@ class FolderEngine:
             scores = np.asarray(self.bm25.get_scores(ids), dtype=np.float32)
             return np.arange(self.size), scores
         return self.postings.scored(ids, self.size)
+
+
+class RowFile:
+    """The rows of a 2-D ``.npy`` file (C order), read with ``pread`` when asked for, as float32.
+
+    A memory map would count every page a query touched in the process's resident memory and keep it mapped;
+    read this way, the vectors stay in the kernel's page cache, which gives them back under pressure, and the
+    process holds only what it is scoring. The kernel is told the reads are random (no read-ahead). (Mapping the
+    file for each read instead measured slower: every page faults again.)
+    """
+
+    def __init__(self, path: Path) -> None:
+        import builtins
+
+        with builtins.open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = header(f)
+            self.offset = f.tell()
+        if len(shape) != 2 or fortran:
+            raise ValueError(f"{path.name} holds an array of shape {shape}{' in Fortran order' * fortran}, not rows")
+        self.path, self.shape, self.dtype = path, tuple(shape), np.dtype(dtype)
+        self.row_bytes = int(shape[1]) * self.dtype.itemsize
+        self._fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """These rows, in the order given."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.spans(rows, rows + 1)
+
+    def spans(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Rows ``lo[i]:hi[i]`` of each span, concatenated in the order given."""
+        buf, index = self._read(lo, hi)
+        return _f32(buf if index is None else buf[index])
+
+    def dot(self, lo: np.ndarray, hi: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """The inner product of ``vector`` with each row of the spans, in the order of :meth:`spans` (the rows are
+        multiplied in the order they were read, and only the products put in order)."""
+        buf, index = self._read(lo, hi)
+        products = _products(buf, np.asarray(vector, np.float32))
+        return products if index is None else products[index]
+
+    def _read(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The spans' rows in file order (spans that touch in one read), and where each row asked for is in them
+        (None: already in the order asked)."""
+        lo, hi = np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64)
+        counts = hi - lo
+        total = int(counts.sum())
+        if not total:
+            return np.zeros((0, self.shape[1]), self.dtype), None
+        if lo.min() < 0 or hi.max() > self.shape[0]:
+            raise IndexError(f"rows outside the {self.shape[0]} of {self.path.name}")
+        order = np.argsort(lo, kind="stable")
+        slo, shi = lo[order], hi[order]
+        buf = np.empty((total, self.shape[1]), self.dtype)
+        view = memoryview(buf).cast("B")
+        breaks = np.flatnonzero(slo[1:] != shi[:-1]) + 1
+        at = 0
+        for first, last in zip(slo[np.r_[0, breaks]].tolist(), shi[np.r_[breaks, len(slo)] - 1].tolist(), strict=True):
+            size = (last - first) * self.row_bytes
+            if size and os.preadv(self._fd, [view[at : at + size]], self.offset + first * self.row_bytes) != size:
+                raise OSError(f"{self.path.name} ended before row {last}: is the index damaged?")
+            at += size
+        if np.array_equal(order, np.arange(len(lo))):
+            return buf, None
+        placed = np.empty(len(lo), np.int64)  # where each span begins in buf
+        placed[order] = np.cumsum(counts[order]) - counts[order]
+        begin = np.cumsum(counts) - counts  # where it begins in the answer
+        return buf, np.repeat(placed - begin, counts) + np.arange(total)
 
 
 def _gather(rows: np.ndarray, at: np.ndarray) -> np.ndarray:

@@ -68,6 +68,12 @@ HNSW = {"M": 32, "efConstruction": 200}
 _clients: dict[tuple[str, str], Any] = {}
 
 
+def kind_for(rows: int) -> str:
+    """The kind of vector index a build of this many work points gets: FLAT (exact) up to the embedded engine's
+    :data:`~assistant.engines.folder.EXACT_MAX`, HNSW above."""
+    return "flat" if rows <= embedded.EXACT_MAX else "hnsw"
+
+
 def client(uri: str, token: str = "") -> Any:
     """The process's client for a Milvus URI (one per URI: Milvus Lite lets one process open a file).
 
@@ -143,7 +149,9 @@ def write(
         The manifest's engine entry: ``{"name": "milvus", "kind", "rows", "uri", "collection", "analyzer"}``.
     """
     n = len(stored.text)
-    kind = kind or embedded.kind_for(n)
+    kind = kind or kind_for(n)
+    if kind not in ("flat", "hnsw"):
+        raise ValueError(f"the milvus engine's index kinds are flat and hnsw, not {kind!r}")
     analyzer = analyzer or ANALYZER
     if analyzer not in ANALYZERS:
         raise ValueError(f"unknown Milvus analyzer {analyzer!r}; choose one of {', '.join(ANALYZERS)}")
