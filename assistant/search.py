@@ -312,13 +312,9 @@ class Searcher:
             if signal not in BOUNDED:
                 partial += weight * (self._scores_of(signal, q, rows, tops.get(signal)) - mean) / std
                 continue
-            have, values = tops[signal]
-            order = np.argsort(have)
-            have, values = have[order], values[order]
-            at = np.minimum(np.searchsorted(have, rows), max(len(have) - 1, 0))
-            hit = have[at] == rows if len(have) else np.zeros(n, bool)
-            partial[hit] += weight * (values[at[hit]] - mean) / std
-            bound = float(values.min()) if len(values) else 0.0
+            hit, values = _lookup(tops[signal], rows)
+            partial[hit] += weight * (values[hit] - mean) / std
+            bound = float(tops[signal][1].min()) if len(tops[signal][1]) else 0.0
             upper[~hit] += weight * ((bound - mean) / std + BOUND_SLACK)
             if not hit.all():
                 missing.append((signal, weight, mean, std, ~hit))
@@ -350,12 +346,7 @@ class Searcher:
         """One signal's exact scores of sorted ``rows``, reading those of ``known`` (rows, scores) from it."""
         if known is None or not len(known[0]):
             return self.engine.score(signal, q, rows)
-        order = np.argsort(known[0])
-        have, values = known[0][order], known[1][order]
-        at = np.minimum(np.searchsorted(have, rows), len(have) - 1)
-        hit = have[at] == rows
-        out = np.empty(len(rows), np.float32)
-        out[hit] = values[at[hit]]
+        hit, out = _lookup(known, rows)
         if not hit.all():
             out[~hit] = self.engine.score(signal, q, rows[~hit])
         return out
@@ -375,6 +366,21 @@ class Searcher:
             if len(hits) >= k:
                 break
         return hits
+
+
+def _lookup(known: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``rows`` a signal's ``known`` (rows, scores) holds, and their scores there (float32; the others
+    unset)."""
+    have, values = known
+    out = np.empty(len(rows), np.float32)
+    if not len(have):
+        return np.zeros(len(rows), bool), out
+    order = np.argsort(have)
+    have, values = have[order], values[order]
+    at = np.minimum(np.searchsorted(have, rows), len(have) - 1)
+    hit = have[at] == rows
+    out[hit] = values[at[hit]]
+    return hit, out
 
 
 def _z(scores: np.ndarray) -> np.ndarray:

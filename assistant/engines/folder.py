@@ -222,9 +222,9 @@ class FolderEngine:
         self.text, self.title, self.clause_vectors = stored.text, stored.title, stored.clauses
         self.clause_owner = stored.clause_owner
         self.starts = _starts(np.asarray(stored.clause_owner), self.size)
-        #: Inverted lists an ``ivf`` search scans, and how many times the rows asked for it scores exactly
-        #: (``scale.py --nprobe``, ``--refine`` sweep them).
-        self.nprobe, self.refine = NPROBE, REFINE
+        #: Inverted lists an ``ivf`` search scans, and how many times the rows asked for a search scores exactly
+        #: (1 but for ``ivf``; ``scale.py --nprobe``, ``--refine`` sweep them).
+        self.nprobe, self.refine = NPROBE, REFINE if self.kind == "ivf" else 1
         #: An ``ivf`` index reads the exact scores' vectors with ``pread`` (:class:`RowFile`), by signal.
         self.files = {s: RowFile(folder / FILES[s]) for s in FILES} if self.kind == "ivf" else {}
         flag = faiss.IO_FLAG_MMAP_IFC if mmap and self.kind == "hnsw" else 0
@@ -251,13 +251,13 @@ class FolderEngine:
             scores = self.score_all(signal, query)
             best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
             return _ranked(best, scores[best])
-        fetch = k * self.refine if self.kind == "ivf" else k
+        fetch = k * self.refine
         rows = self._graph(signal, query.vector, fetch * (CLAUSE_FETCH if signal == "clause" else 1))
         if signal == "clause":
             rows = self.clause_owner[rows]
             rows = rows[np.sort(np.unique(rows, return_index=True)[1])][:fetch]
         scores = self.score(signal, query, rows)
-        if len(rows) > k:  # the codes' order is approximate: keep the k best by exact score
+        if len(rows) > k:  # ivf: the codes' order is approximate, so keep the k best by exact score
             best = np.argpartition(-scores, k - 1)[:k]
             rows, scores = rows[best], scores[best]
         return _ranked(rows, scores)
