@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -179,6 +179,13 @@ class Services:
             _keep(self._words, row, words, CACHE_MAX["words"])
         return words
 
+    def prints(self, point: WorkPoint, terms: Iterable[str]) -> bool:
+        """Whether a work point's text or title holds any of these terms as printed (lower-cased, as
+        :meth:`words_of` reads it). Each of its words is a stretch of that text, so a work point failing this test
+        has no word holding a term: a scope's work points are segmented only where one may."""
+        text = (point.text + " " + point.title).lower()
+        return any(t in text for t in terms)
+
     def idf(self, word: str) -> float:
         """Inverse share of work points that print the word; 0 for a word none prints (cached).
 
@@ -213,7 +220,8 @@ class Services:
         if scope is None:
             candidates = self._tokens_holding(term)
         else:
-            candidates = {w for n in scope for p in n.items for w in self.words_of(p) if term in w}
+            candidates = {w for n in scope for p in n.items if self.prints(p, (term,)) for w in self.words_of(p)
+                          if term in w}
         if len(term) > 1 or not candidates:
             return candidates
         key = (term, frozenset(candidates))

@@ -56,6 +56,8 @@ def by_words(ctx: Context, terms: list[str], points: list[tuple[Notice, WorkPoin
     total = sum(weights.values())
     out = set()
     for _, p in points:
+        if not services.prints(p, terms):  # holds no term: no word of it can (and jieba need not read it)
+            continue
         words = services.words_of(p)
         held = [t for t in terms if words & senses[t] or len(t) > 1 and any(t in w for w in words)]
         if len(held) == len(terms) or len(terms) > 1 and total > 0 and sum(weights[t] for t in held) >= HELD * total:
