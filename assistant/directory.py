@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from assistant.parse.units import locality, merge_misprints, unit_key
@@ -39,6 +40,16 @@ class UnitEntry:
 
     def count(self, roles: tuple[str, ...] | None = None) -> int:
         return sum(len(v) for r, v in self.points.items() if roles is None or r in roles)
+
+    @cached_property
+    def printed(self) -> tuple[str, ...]:
+        """Each name it is printed under, once (``names`` holds a name each time it is printed)."""
+        return tuple(dict.fromkeys(self.names))
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Its key and :attr:`printed`, what a loose name is matched against."""
+        return (self.key, *self.printed)
 
 
 def unit_table(notices: Iterable[Notice]) -> list[dict[str, Any]]:
@@ -94,6 +105,15 @@ class UnitDirectory:
         for entry in self.units.values():
             self._by_key[entry.key].append(entry)
         self._keys = sorted(self._by_key, key=len, reverse=True)
+        self._order = {id(e): i for i, e in enumerate(self.units.values())}
+
+    def with_key(self, test: Callable[[str], bool]) -> list[UnitEntry]:
+        """The units whose key passes a test, in the directory's order. The test runs once a key, not once a unit:
+        an archive of many places prints each key in many of them."""
+        keys = [k for k in self._by_key if test(k)]
+        if len(keys) == 1:
+            return list(self._by_key[keys[0]])
+        return sorted((e for k in keys for e in self._by_key[k]), key=lambda e: self._order[id(e)])
 
     def find(self, text: str) -> list[UnitEntry]:
         """Units a text names, longest names first; collective names only when spelled out in full."""

@@ -113,9 +113,8 @@ class Coverage:
         rows = [self.searcher.rows[id(h.point)] for h in hits[:3]]
         closest = float(self.searcher.clause_scores(text, rows).max()) if rows else 0.0
         sims = self._centres @ vector
-        if scope:
-            at = [i for n in scope if (i := self._centre_of.get(id(n.doc))) is not None]
-            sims = sims[at]
+        if scope and len(scope) < len(self.searcher.index.notices):  # a scope of every notice: every centre
+            sims = sims[[i for n in scope if (i := self._centre_of.get(id(n.doc))) is not None]]
         centre = float(sims.max()) if len(sims) else 0.0
         return closest + centre
 

@@ -141,10 +141,8 @@ def suggest_units(text: str, directory: UnitDirectory) -> list[UnitEntry]:
     for word in unit_like_words(text):
         end = word[-2:] if word.endswith("中心") else word[-1]
         scored = []
-        for entry in directory.units.values():
-            if not entry.key.endswith(end):
-                continue
-            like = max(_likeness(word, name) for name in {entry.key, *entry.names})
+        for entry in directory.with_key(lambda key, end=end: key.endswith(end)):
+            like = max(_likeness(word, name) for name in entry.spellings)
             if like >= UNIT_LIKENESS:
                 scored.append((like, entry))
         best += sorted(scored, key=lambda x: (-x[0], -x[1].count()))
@@ -153,7 +151,7 @@ def suggest_units(text: str, directory: UnitDirectory) -> list[UnitEntry]:
         stem = m.group(1)
         for start in range(len(stem) - 1):
             word = re.sub(r"^[市省县区]", "", stem[start:])
-            holders = [e for e in directory.units.values() if len(word) >= 2 and word in e.key]
+            holders = directory.with_key(lambda key, word=word: word in key) if len(word) >= 2 else []
             if holders:
                 best += [(1.0, e) for e in sorted(holders, key=lambda e: -e.count())]
                 break
@@ -172,7 +170,7 @@ def english_units(phrase: str, directory: UnitDirectory) -> list[UnitEntry]:
     parts = [EN_UNIT_WORDS[w] for w in re.findall(r"[a-z]+", phrase.lower()) if w in EN_UNIT_WORDS]
     if len(parts) < 2:
         return []
-    found = [e for e in directory.units.values() if all(any(p in n for n in (e.key, *e.names)) for p in parts)]
+    found = [e for e in directory.units.values() if all(any(p in n for n in e.spellings) for p in parts)]
     return sorted(found, key=lambda e: (-e.count(("牵头", "负责")), -e.count()))
 
 

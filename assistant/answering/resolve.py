@@ -97,7 +97,7 @@ def _scope(ctx: Context, names: list[str] | None) -> None:
 def _latent_comparison(ctx: Context) -> None:
     """"牵头单位有变化的有哪些" with two editions of one notice in scope compares them, though it names no year."""
     q = ctx.q
-    ids = {id(n.doc) for n in ctx.scope}
+    ids = ctx.in_scope()
     if q.compare or not any(sum(id(e.doc) in ids for e in ctx.services.editions(n)) > 1 for n in ctx.scope):
         return
     text = q.text
@@ -221,7 +221,7 @@ def _by_year(ctx: Context, scope: list[Notice]) -> list[Notice]:
 # ---------------------------------------------------------------------------------------- units
 def _units(ctx: Context) -> None:
     services, q = ctx.services, ctx.q
-    in_scope = {id(n.doc) for n in ctx.scope}
+    in_scope = ctx.in_scope()
     text = ctx.search_text or q.text
     entries = [e for e in services.directory.find(text) if _holds_in(e, in_scope, services)]
     if not entries and not q.english:

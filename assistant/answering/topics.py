@@ -167,7 +167,7 @@ def _lead_rows(ctx: Context, terms: list[str]) -> np.ndarray:
         return np.zeros(0, np.int64)
     rows: list[int] = []
     for entry in ctx.services.directory.units.values():
-        if "牵头" in entry.points and any(all(t in name for t in terms) for name in set(entry.names)):
+        if "牵头" in entry.points and any(all(t in name for t in terms) for name in entry.printed):
             rows += entry.points["牵头"].rows
     return np.unique(np.asarray(rows, dtype=np.int64))
 
