@@ -56,12 +56,21 @@ class Topic(Answerer):
             rows = services.notice_rows(n)
             read += [(n, i, rows[i]) for i in topic_positions(n, len(rows)) if ctx.allowed is None or rows[i] in ctx.allowed]
         large = not services.readable(len(read))
+        read_points: dict[int, WorkPoint] = {}  # row → work point, of a scope read point by point
         if large:  # too many to read: from the postings, the unit table and the clause signal
             mask = np.zeros(len(services.rows), bool)
             mask[[r for _, _, r in read]] = True
             on = on_topic_rows(ctx, ctx.terms, mask)
         else:
-            on = on_topic(ctx, ctx.terms, [(n, n.items[i]) for n, i, _ in read])
+            pairs = [(n, n.items[i]) for n, i, _ in read]
+            on = on_topic(ctx, ctx.terms, pairs)
+            # Kept, not read again: a scope of thousands of notices outlasts the store's notices kept open.
+            read_points = {r: p for (_, _, r), (_, p) in zip(read, pairs, strict=True)}
+
+        def item(m: Member) -> WorkPoint:
+            point = read_points.get(m[2])
+            return point if point is not None else m[0].items[m[1]]
+
         members = [m for m in read if m[2] in on]
         if not members:
             return None
@@ -77,8 +86,8 @@ class Topic(Answerer):
         lines = [f"{where}**{len(group)}** work points concern this, by lead unit:" if q.english
                  else f"{where}共 **{len(group)}** 项工作涉及，按牵头单位："]
         by_lead: dict[str, list[tuple[float, WorkPoint]]] = defaultdict(list)
-        for s, (_, i, _) in sorted(group, key=lambda g: g[1][2]):  # rows keep each notice's order
-            p = n.items[i]
+        for s, m in sorted(group, key=lambda g: g[1][2]):  # rows keep each notice's order
+            p = item(m)
             by_lead["、".join(p.lead) or none].append((s, p))
         cites: list[Citation] = []
         for lead, items in sorted(by_lead.items(), key=lambda kv: (kv[0] == none, -len(kv[1]))):
@@ -88,12 +97,12 @@ class Topic(Answerer):
                 lines.append(f"  - {p.ref} {p.title}{figures_note(p)} [{len(cites)}]")
         # The other notices' work points come as related ones; of a large scope, those of the notices listed only.
         shown = others[:LISTED] if large else others
-        related = [ctx.cite(m, m.items[i], m.items[i].title, s) for g in shown for s, (m, i, _) in g]
+        related = [ctx.cite(m[0], item(m), item(m).title, s) for g in shown for s, m in g]
         if others:
             lines.append(f"\nAlso in {len(others)} other notices:" if q.english else f"\n另有 {len(others)} 份通知也涉及：")
             for g in others[:LISTED]:
                 m = g[0][1][0]
-                titles = "；".join(f"{m.items[i].ref} {m.items[i].title}" for _, (_, i, _) in g[:3])
+                titles = "；".join(f"{item(x).ref} {item(x).title}" for _, x in g[:3])
                 more = "…" if len(g) > 3 else ""
                 lines.append(f"- {ctx.notice_name(m)}（{len(g)} 项）：{titles}{more}")
         return ctx.answer("\n".join(lines), cites, "topic", related)
