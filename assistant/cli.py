@@ -262,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"skip a file above this size, with a warning (default: {MAX_FILE_MB})")
     p.add_argument("--index-kind", choices=["flat", "hnsw", "ivf"], default=None,
                    help="flat (every row scored), hnsw (candidates from graphs, memory-mapped) or ivf (candidates from "
-                        "compressed codes in memory, the vectors read from disk); default: flat up to 20,000 work points")
+                        "compressed codes in memory, the vectors read from disk); default: flat up to 20,000 work points, "
+                        "hnsw up to 150,000, ivf above")
     p.add_argument("--engine", choices=sorted(ENGINES), default=None,
                    help="where the vectors are searched: faiss (files in the index folder, the default) or milvus; "
                         "default: the index's own")

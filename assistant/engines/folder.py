@@ -9,7 +9,7 @@ Three kinds, chosen by size at build (:func:`kind_for`):
   vectors, memory-mapped from the ``.npy`` files, so a query reads the rows it ranks and no others.
   The graphs are memory-mapped too, and a search walks them at random: at 10⁶ work points they are
   5.9 GB, and the process needs them resident.
-* ``ivf``: inverted lists of product-quantised codes (:func:`ivf_factory`: 8 dimensions a byte, about
+* ``ivf`` (above :data:`GRAPH_MAX`): inverted lists of product-quantised codes (:func:`ivf_factory`: 8 dimensions a byte, about
   50 bytes a vector) held in memory give the candidates, scanning :data:`NPROBE` lists of each; the exact
   scores of the candidates are read from the float16 vectors with ``pread`` (:class:`RowFile`), so the
   vectors sit in the page cache, not in the process's memory. At 10⁶ work points the codes are 0.5 GB.
@@ -44,6 +44,11 @@ from assistant.engines.postings import Postings
 #: Up to this many work points the index is flat and the search exhaustive (measured with
 #: benchmarks/scale.py: below it an exhaustive query costs less than the candidates' lookups).
 EXACT_MAX = 20_000
+#: Up to this many work points an index above :data:`EXACT_MAX` is ``hnsw``, beyond it ``ivf``: the graphs and
+#: vectors an hnsw search keeps resident grow about 12.5 GiB for 10⁶ work points (peak 3.3 GiB at 10⁵, 14.5 GiB
+#: at 10⁶) and pass 4 GiB here; ivf held 3.5 GiB at 10⁶ (benchmarks/scale.py). Where memory is plentiful,
+#: ``--index-kind hnsw`` keeps the graphs' higher recall (0.98 against 0.975 at 10⁶).
+GRAPH_MAX = 150_000
 #: The FAISS index of each vector kind in an ``hnsw`` index (HNSW graph of 32 links over 8-bit codes).
 FACTORY = {"text": "HNSW32,SQ8", "title": "HNSW32,SQ8", "clause": "HNSW32,SQ8"}
 #: How wide the HNSW search looks (``efSearch``): at least this, and twice the hits asked for (measured with
@@ -54,8 +59,9 @@ CLAUSE_FETCH = 3
 #: Inverted lists scanned for each signal's candidates in an ``ivf`` index (``nprobe``; see :func:`ivf_factory`).
 NPROBE = 32
 #: An ``ivf`` search takes this many times the candidates asked for from the codes, scores them exactly and keeps
-#: the best: the codes' approximate order alone misses some of the exact best.
-REFINE = 2
+#: the best: the codes' approximate order alone misses some of the exact best (recall@10 at 10⁶ with 1, 2, 3, 4:
+#: 0.958, 0.968, 0.975, 0.975; benchmarks/scale.py --refine).
+REFINE = 3
 #: Work points whose clauses estimate the closest-clause signal's mean and spread (about 2% error in the
 #: spread, which weighs the clause signal 2% more or less; an error in the mean moves every row alike).
 SAMPLE = 1024
@@ -75,8 +81,8 @@ KINDS = ("flat", "hnsw", "ivf")
 
 
 def kind_for(rows: int) -> str:
-    """The kind of index a build of this many work points gets."""
-    return "flat" if rows <= EXACT_MAX else "hnsw"
+    """The kind of index a build of this many work points gets: flat, hnsw up to :data:`GRAPH_MAX`, ivf above."""
+    return "flat" if rows <= EXACT_MAX else "hnsw" if rows <= GRAPH_MAX else "ivf"
 
 
 def ivf_factory(dim: int, n: int) -> str:
@@ -95,7 +101,7 @@ def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, 
         folder: the data folder being written.
         stored: every row's vectors (arrays or memory maps; a memory map of the destination file is kept
             as it is) and BM25 tokens.
-        kind: ``"flat"`` or ``"hnsw"``; by default by size (:func:`kind_for`).
+        kind: ``"flat"``, ``"hnsw"`` or ``"ivf"``; by default by size (:func:`kind_for`).
         seed: the clause sample's seed.
         graphs: write the FAISS indexes (an engine that searches elsewhere, :mod:`assistant.engines.milvus`,
             keeps only the vectors, the statistics and BM25's vocabulary).
