@@ -111,8 +111,6 @@ class UnitDirectory:
         """The units whose key passes a test, in the directory's order. The test runs once a key, not once a unit:
         an archive of many places prints each key in many of them."""
         keys = [k for k in self._by_key if test(k)]
-        if len(keys) == 1:
-            return list(self._by_key[keys[0]])
         return sorted((e for k in keys for e in self._by_key[k]), key=lambda e: self._order[id(e)])
 
     def find(self, text: str) -> list[UnitEntry]:
