@@ -236,3 +236,33 @@ def test_a_large_index_knows_each_notices_headings_and_task_list_without_reading
         if read.doc.task_part:
             assert [read.items[i] for i in listed] == read.tasks and len(listed) < len(read.items)
     assert with_list >= 8
+
+
+def test_a_large_index_reads_a_single_work_point_from_its_own_bytes(local_index: Path):
+    """A search hit in a large index is read from its bytes in items.jsonl (item_spans.npy), not by parsing its
+    notice; the notice read later holds that same object, so an answer sees one work point a row."""
+    from assistant.store import Records
+
+    index = load_index(local_index)
+    stored = Records(local_index / index.manifest["data"], eager=False)
+    assert stored.spans is not None and len(stored.spans) == len(index.entries)
+    rows = [0, len(index.entries) // 2, len(index.entries) - 1]
+    singles = {row: stored.entries[row] for row in rows}
+    for row, (notice, point) in singles.items():
+        assert notice._items is None  # its notice was not read
+        assert point == index.entries[row][1] and notice.doc == index.entries[row][0].doc
+        assert stored.rows[id(point)] == row and stored.point(row) is point
+    for row, (notice, point) in singles.items():
+        assert notice.items[row - int(stored.first[stored.notice_of_row(row)])] is point  # taken in, not parsed again
+
+
+def test_a_damaged_work_point_is_refused_with_its_row(local_index: Path, tmp_path: Path):
+    from assistant.store import Records
+
+    data = tmp_path / "data"
+    shutil.copytree(local_index / load_index(local_index).manifest["data"], data)
+    spans = np.load(data / "item_spans.npy")
+    spans[5, 1] = spans[5, 0] + 3  # cut short: not a JSON object
+    np.save(data / "item_spans.npy", spans)
+    with pytest.raises(ValueError, match="work point 5 "):
+        Records(data, eager=False).point(5)
