@@ -51,14 +51,14 @@ def write(folder: Path, notices: Iterable[Notice]) -> list[int]:
     offset = 0
     with open(folder / "items.jsonl", "wb") as items, open(folder / "notices.jsonl", "w", encoding="utf-8") as heads:
         for notice in notices:
-            head = (f'{{"doc": {json.dumps(notice.doc.to_dict(), ensure_ascii=False)}, '
-                    f'"file": {json.dumps(notice.file, ensure_ascii=False)}, "items": [').encode()
-            points = [json.dumps(w.to_dict(), ensure_ascii=False).encode("utf-8") for w in notice.items]
-            at = offset + len(head)
+            opening = (f'{{"doc": {json.dumps(notice.doc.to_dict(), ensure_ascii=False)}, '
+                       f'"file": {json.dumps(notice.file, ensure_ascii=False)}, "items": [').encode()
+            points = [json.dumps(w.to_dict(), ensure_ascii=False).encode() for w in notice.items]
+            at = offset + len(opening)
             for point in points:
                 spans.append((at, at + len(point)))
                 at += len(point) + len(ITEM_SEPARATOR)
-            line = head + ITEM_SEPARATOR.join(points) + b"]}\n"
+            line = opening + ITEM_SEPARATOR.join(points) + b"]}\n"
             items.write(line)
             head = {"doc": notice.doc.to_dict(), "file": notice.file, "items": len(notice.items), "offset": offset,
                     "headings": notice.headings, "listed": notice.listed,
