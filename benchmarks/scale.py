@@ -11,7 +11,9 @@ scaled so that a synthetic set as large as the real one has the real set's media
 cosine: neighbours are as dense as in real data, and a large index holds many near copies of each
 real task, as a city's archive over years does.
 
-Each index is then opened in a fresh process that times start-up (``Assistant(index)``, the model
+Each index is then opened in a process of its own, all of them alive together (``--one-by-one``: one after
+the other), each question asked of every size in turn so that a drift of the machine's speed falls on all
+sizes alike; each process times start-up (``Assistant(index)``, the model
 included, and one warm-up question), ``ask`` over the questions of ``--questions`` and ``search`` alone
 (query vectors primed), and reads its peak resident memory; a second process measures recall@10 of
 the fast path against every row scored (the fusion computed over all rows, in one batched pass), and
@@ -354,6 +356,79 @@ def measure(index_dir: Path, qs: list[str]) -> dict[str, Any]:
             "anon_mib": round(max(anon, _anon_mib())), "ask_max_ms": round(1000 * ask[-1], 1)}
 
 
+def serve_timing(index_dir: Path, qs: list[str]) -> None:
+    """A timing process for :func:`measure_together`: opens the index, says its start-up on stdout, then times
+    each command of stdin (``ask I``, ``search I``: question I; ``prime``) and answers its milliseconds; at the
+    end of stdin, its memory."""
+    started = time.perf_counter()
+    from assistant.answering import Assistant
+
+    assistant = Assistant(index_dir)
+    assistant.ask("预热：目标是多少")
+    print(json.dumps({"startup_s": round(time.perf_counter() - started, 2)}), flush=True)
+    anon = _anon_mib()
+    for line in sys.stdin:
+        op, _, at = line.strip().partition(" ")
+        t = time.perf_counter()
+        if op == "prime":
+            assistant.searcher.prime(qs)
+        elif op == "ask":
+            assistant.ask(qs[int(at)])
+        else:
+            assistant.searcher.search(qs[int(at)], k=10)
+        print(json.dumps({"ms": 1000 * (time.perf_counter() - t)}), flush=True)
+        anon = max(anon, _anon_mib())
+    print(json.dumps({"rss_mib": round(_rss_mib()), "anon_mib": round(max(anon, _anon_mib()))}), flush=True)
+
+
+def measure_together(folders: list[Path], qs_file: Path) -> list[dict[str, Any]]:
+    """:func:`measure`'s figures for several indexes at once, each in its own process, all alive together: the
+    processes start one after the other (start-up is not shared), then each question is asked of every index in
+    turn (the order reversed every other question), so a drift of the machine's speed falls on all sizes alike and
+    the ratio between sizes is measured in the same minutes. (This machine's speed drifted by a third within an
+    hour, which moved the 10⁶ / 10³ median ratio of two sizes measured one after the other from 2.9 to 3.9.)"""
+    qs = json.loads(qs_file.read_text(encoding="utf-8"))
+    procs, rows = [], []
+    for folder in folders:
+        proc = subprocess.Popen([sys.executable, __file__, "--serve-timing", str(folder), "--questions-file", str(qs_file)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        rows.append(_reply(proc, folder))
+    times: dict[str, list[list[float]]] = {op: [[] for _ in procs] for op in ("ask", "search")}
+
+    def each(op: str) -> None:
+        for i in range(len(qs)):
+            turn = range(len(procs)) if i % 2 == 0 else range(len(procs) - 1, -1, -1)
+            for p in turn:
+                procs[p].stdin.write(f"{op} {i}\n")
+                procs[p].stdin.flush()
+                times[op][p].append(_reply(procs[p], folders[p])["ms"])
+
+    each("ask")
+    for proc, folder in zip(procs, folders, strict=True):
+        proc.stdin.write("prime\n")
+        proc.stdin.flush()
+        _reply(proc, folder)
+    each("search")
+    for p, proc in enumerate(procs):
+        proc.stdin.close()
+        rows[p].update(_reply(proc, folders[p]))
+        proc.wait()
+        ask, search = sorted(times["ask"][p]), sorted(times["search"][p])
+        rows[p].update({"ask_p50_ms": round(statistics.median(ask), 1), "ask_p95_ms": round(ask[int(0.95 * (len(ask) - 1))], 1),
+                        "search_p50_ms": round(statistics.median(search), 2),
+                        "search_p95_ms": round(search[int(0.95 * (len(search) - 1))], 2), "ask_max_ms": round(ask[-1], 1)})
+    return rows
+
+
+def _reply(proc: subprocess.Popen, folder: Path) -> dict[str, Any]:
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        sys.exit(f"the timing process over {folder} ended early (its error is above)")
+    return json.loads(line)
+
+
 def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None,
            nprobes: list[int] | None = None, refines: list[int] | None = None) -> dict[str, Any]:
     """Recall@10 of the searcher's ranking against the fusion over every row (run in its own process); with
@@ -470,10 +545,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", choices=["hnsw", "ivf"], help="the engine kind of the indexes above 20,000 work "
                         "points (default: by size); an index of the size already in --work is written again as this "
                         "kind from its vectors")
+    parser.add_argument("--one-by-one", action="store_true", help="time each size in its own process after the "
+                        "other's (the default times them all together, questions in turn)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-timing", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--recall", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--questions-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve_timing:
+        serve_timing(args.serve_timing, json.loads(args.questions_file.read_text(encoding="utf-8")))
+        return 0
     if args.measure or args.recall:
         qs = json.loads(args.questions_file.read_text(encoding="utf-8"))
         if args.measure:
@@ -498,7 +579,8 @@ def main(argv: list[str] | None = None) -> int:
     recall_file.write_text(json.dumps(picked, ensure_ascii=False), encoding="utf-8")
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     src = embedder = None
-    rows = []
+    rows: list[dict[str, Any]] = []
+    folders: list[Path] = []
     for size in sizes:
         forced = args.kind if size > EXACT_MAX else None
         folder = work / (f"n{size}-{forced}" if forced else f"n{size}")
@@ -520,10 +602,16 @@ def main(argv: list[str] | None = None) -> int:
         sweep += ["--nprobe", ",".join(map(str, args.nprobe))] if args.nprobe else []
         sweep += ["--refine", ",".join(map(str, args.refine))] if args.refine else []
         kind = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["engine"].get("kind", "flat")
-        row = {"size": size, "kind": kind, **_child("--measure", folder, qs_file),
+        row = {"size": size, "kind": kind, **(_child("--measure", folder, qs_file) if args.one_by_one else {}),
                **_child("--recall", folder, recall_file, *sweep)}
         rows.append(row)
+        folders.append(folder)
         say(json.dumps(row))
+    if not args.one_by_one and rows:
+        say("timing every size together, each question asked of each in turn")
+        for row, timed in zip(rows, measure_together(folders, qs_file), strict=True):
+            row.update(timed)
+            say(json.dumps(row))
     keys = ("size", "ask_p50_ms", "ask_p95_ms", "search_p50_ms", "recall_at_10", "rss_mib", "startup_s", "anon_mib",
             "ask_max_ms")
     ratio = pooled = None
