@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.evaluate import eval_answers, eval_search, read_questions
@@ -75,6 +76,28 @@ def test_answers_over_the_fast_path_equal_the_exhaustive_ones(searchers) -> None
     fast, exact = (eval_answers(questions, Assistant(searcher=s).ask)["rows"]["overall"] for s in searchers)
     for key in ("R@5", "must", "ok"):
         assert abs(fast[key] - exact[key]) <= 0.01, (key, fast, exact)
+
+
+def test_an_ivf_index_scores_every_row_of_its_probed_lists_exactly(searchers) -> None:
+    """An ``ivf`` index reads the text and title lists a query probes whole, from the vectors in list order: each
+    row's score there is its own vector's, the best rows come from those lists, and a later score of rows in and out
+    of them reads the same values."""
+    fast, _ = searchers
+    engine = fast.engine
+    if engine.kind != "ivf":
+        pytest.skip("only an ivf index keeps its vectors in list order")
+    assert set(engine.lists) == {"text", "title"}
+    query = fast._query("农村生活垃圾怎么处理")
+    for signal in ("text", "title"):
+        rows, scores = engine._probe(signal, query)
+        assert len(rows) and np.array_equal(rows, np.unique(rows))
+        assert np.allclose(scores, engine.files[signal].dot(rows, rows + 1, query.vector), atol=1e-5)
+        best, best_scores = engine.top(signal, query, 20)
+        assert set(best.tolist()) <= set(rows.tolist()) and np.all(np.diff(best_scores) <= 0)
+        assert best_scores[0] == scores.max()
+        mixed = np.array(sorted(set(range(0, engine.size, 7)) | set(rows[:5].tolist())), dtype=np.int64)
+        assert np.allclose(engine.score(signal, query, mixed), engine.files[signal].dot(mixed, mixed + 1, query.vector),
+                           atol=1e-5)
 
 
 def test_a_topic_list_over_a_scope_too_large_to_read_finds_what_reading_finds(full_index: Path, embedder,

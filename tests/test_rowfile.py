@@ -67,3 +67,22 @@ def test_products_come_in_the_order_of_the_spans(rows) -> None:
     lo, hi = np.array([300, 2, 40, 41]), np.array([305, 4, 41, 44])
     want = RowFile(path).spans(lo, hi) @ vector
     assert np.allclose(RowFile(path).dot(lo, hi, vector), want, atol=1e-5)
+
+
+def test_the_vectors_in_list_order_hold_each_row_once_under_its_own_list(tmp_path: Path) -> None:
+    import faiss
+
+    from assistant.engines.folder import _list_order, _save_ordered
+
+    data = np.random.default_rng(3).standard_normal((700, 24)).astype(np.float16)
+    index = faiss.index_factory(24, "IVF16,PQ6", faiss.METRIC_INNER_PRODUCT)
+    index.cp.min_points_per_centroid = index.pq.cp.min_points_per_centroid = 1
+    index.train(data.astype(np.float32))
+    index.add(data.astype(np.float32))
+    order, starts = _list_order(faiss.extract_index_ivf(index))
+    assert np.array_equal(np.sort(order), np.arange(700)) and starts[0] == 0 and starts[-1] == 700
+    _, assigned = index.quantizer.search(data.astype(np.float32), 1)
+    for i in range(16):
+        assert set(order[starts[i] : starts[i + 1]].tolist()) == set(np.flatnonzero(assigned[:, 0] == i).tolist())
+    _save_ordered(tmp_path / "lists.npy", data, order)
+    assert np.array_equal(np.load(tmp_path / "lists.npy"), data[order])

@@ -13,6 +13,9 @@ Three kinds, chosen by size at build (:func:`kind_for`):
   50 bytes a vector) held in memory give the candidates, scanning :data:`NPROBE` lists of each; the exact
   scores of the candidates are read from the float16 vectors with ``pread`` (:class:`RowFile`), so the
   vectors sit in the page cache, not in the process's memory. At 10⁶ work points the codes are 0.5 GB.
+  The text and title vectors are also written in the order of their inverted lists (:data:`LISTS`), so the
+  lists a query probes are read whole, a few long reads, and every row in them scored exactly: no
+  codes' approximation and no read per row for those two signals (:meth:`FolderEngine._probe`).
 
 The standardisation needs each signal's mean and spread over all rows, for each query, without
 scoring all rows (``moments.npz``, written at build):
@@ -25,13 +28,16 @@ scoring all rows (``moments.npz``, written at build):
 
 Files: ``embeddings.npy``, ``titles.npy``, ``clauses.npy``, ``clause_owner.npy`` (the vectors, in
 row order), ``dense.faiss``, ``titles.faiss``, ``clauses.faiss`` (``hnsw`` only), ``moments.npz``
-and ``bm25/`` (bm25s's own files; its CSC matrix gives the postings).
+and ``bm25/`` (bm25s's own files; its CSC matrix gives the postings); an ``ivf`` index adds
+``embeddings.lists.npy``, ``titles.lists.npy`` (the same vectors in list order) and ``lists.npz`` (each
+list's rows and where it begins).
 """
 
 from __future__ import annotations
 
 import os
 import weakref
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -60,11 +66,14 @@ CLAUSE_FETCH = 3
 NPROBE = 32
 #: An ``ivf`` search takes this many times the candidates asked for from the codes, scores them exactly and keeps
 #: the best: the codes' approximate order alone misses some of the exact best (recall@10 at 10⁶ with 1, 2, 3, 4:
-#: 0.958, 0.968, 0.975, 0.975; benchmarks/scale.py --refine).
+#: 0.958, 0.968, 0.975, 0.975; benchmarks/scale.py --refine). With the text and title vectors in list order
+#: (:data:`LISTS`) only the clause signal goes through the codes.
 REFINE = 3
 #: Work points whose clauses estimate the closest-clause signal's mean and spread (about 2% error in the
 #: spread, which weighs the clause signal 2% more or less; an error in the mean moves every row alike).
 SAMPLE = 1024
+#: Queries whose probed lists an ``ivf`` engine keeps (:meth:`FolderEngine._probe`): an answer asks a few at once.
+PROBED_KEPT = 8
 #: Vectors a FAISS index is trained on (an ``ivf`` index at least 64 for each inverted list).
 TRAIN = 100_000
 #: Rows added to a FAISS index at a time (float32 copies of the float16 memory map).
@@ -75,6 +84,11 @@ REQUIRED = ("dense.faiss", "titles.faiss")
 OPTIONS: dict[str, dict[str, Any]] = {}
 FILES = {"text": "embeddings.npy", "title": "titles.npy", "clause": "clauses.npy"}
 INDEXES = {"text": "dense.faiss", "title": "titles.faiss", "clause": "clauses.faiss"}
+#: An ``ivf`` index's text and title vectors in the order of their inverted lists; ``lists.npz`` holds each list's
+#: rows (``{signal}_rows``) and where each list begins (``{signal}_starts``). The clause signal is left out: its
+#: lists are seven times as long, and the clause vectors' reads are bounded in the fusion instead.
+LISTS = {"text": "embeddings.lists.npy", "title": "titles.lists.npy"}
+LIST_ROWS = "lists.npz"
 
 
 KINDS = ("flat", "hnsw", "ivf")
@@ -122,6 +136,7 @@ def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, 
     for signal, rows in arrays.items():
         _save(folder / FILES[signal], rows, dtype)
     _save(folder / "clause_owner.npy", stored.clause_owner, np.int32)
+    lists: dict[str, np.ndarray] = {}
     for signal, rows in arrays.items() if graphs else ():
         if kind == "flat" and signal == "clause":
             continue
@@ -138,6 +153,12 @@ def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, 
         for start in range(0, len(rows), CHUNK):
             index.add(_f32(rows[start : start + CHUNK]))
         faiss.write_index(index, str(folder / INDEXES[signal]))
+        if kind == "ivf" and signal in LISTS:
+            order, lists[f"{signal}_starts"] = _list_order(faiss.extract_index_ivf(index))
+            lists[f"{signal}_rows"] = order.astype(np.int32)
+            _save_ordered(folder / LISTS[signal], rows, order)
+    if lists:
+        np.savez(folder / LIST_ROWS, **lists)
     _write_moments(folder / "moments.npz", stored, seed)
     if stored.tokens:
         retriever = bm25s.BM25()
@@ -153,6 +174,25 @@ def _save(path: Path, rows: np.ndarray, dtype: type) -> None:
     out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=rows.shape)
     for start in range(0, len(rows), CHUNK):
         out[start : start + CHUNK] = rows[start : start + CHUNK]
+    out.flush()
+    del out
+
+
+def _list_order(ivf: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of each inverted list of an IVF index, list after list, and where each list begins (``nlist + 1``)."""
+    import faiss
+
+    lists = ivf.invlists
+    sizes = np.array([lists.list_size(i) for i in range(ivf.nlist)], np.int64)
+    ids = [faiss.rev_swig_ptr(lists.get_ids(i), int(size)).copy() for i, size in enumerate(sizes) if size]
+    return np.concatenate([np.zeros(0, np.int64), *ids]), np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+
+def _save_ordered(path: Path, rows: np.ndarray, order: np.ndarray) -> None:
+    """``rows[order]`` as a float16 ``.npy`` file, written a chunk at a time (each chunk read in file order)."""
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float16, shape=(len(order), rows.shape[1]))
+    for start in range(0, len(order), CHUNK):
+        out[start : start + CHUNK] = _gather(rows, order[start : start + CHUNK])
     out.flush()
     del out
 
@@ -251,6 +291,15 @@ class FolderEngine:
         self.bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=mmap and not self.exact) if (folder / "bm25").exists() else None
         self.postings = Postings(self.bm25)
         self._postings = lru_cache(maxsize=64)(self._postings_uncached)
+        #: An ``ivf`` index's text and title vectors in list order, by signal: the file, each list's rows and starts.
+        self.lists: dict[str, tuple[RowFile, np.ndarray, np.ndarray]] = {}
+        if self.kind == "ivf" and (folder / LIST_ROWS).exists():
+            with np.load(folder / LIST_ROWS) as f:
+                self.lists = {s: (RowFile(folder / LISTS[s]), f[f"{s}_rows"].astype(np.int64), f[f"{s}_starts"])
+                              for s in LISTS if f"{s}_rows" in f.files and s in self.indexes}
+        #: The last queries' probed rows (sorted) and exact scores, by (signal, query vector): the fusion reads a
+        #: candidate's score from them when it lies in a probed list.
+        self._probed: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     # ------------------------------------------------------------------ the interface
     def top(self, signal: str, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -267,6 +316,12 @@ class FolderEngine:
             scores = self.score_all(signal, query)
             best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
             return _ranked(best, scores[best])
+        if signal in self.lists:
+            rows, scores = self._probe(signal, query)
+            if len(rows) > k:
+                best = np.argpartition(-scores, k - 1)[:k]
+                rows, scores = rows[best], scores[best]
+            return _ranked(rows, scores)
         fetch = k * self.refine
         rows = self._graph(signal, query.vector, fetch * (CLAUSE_FETCH if signal == "clause" else 1))
         if signal == "clause":
@@ -291,7 +346,14 @@ class FolderEngine:
         if signal == "clause":
             return self._clause_max(query.vector, rows)
         if signal in self.files:
-            return self.files[signal].dot(rows, rows + 1, query.vector)
+            probed = self._probed.get((signal, query.vector.tobytes()))
+            if probed is None:
+                return self.files[signal].dot(rows, rows + 1, query.vector)
+            inside, out = _lookup_sorted(probed, rows)
+            rest = rows[~inside]
+            if len(rest):
+                out[~inside] = self.files[signal].dot(rest, rest + 1, query.vector)
+            return out
         return _gather(self.text if signal == "text" else self.title, rows) @ query.vector
 
     def score_all(self, signal: str, query: Query) -> np.ndarray:
@@ -354,6 +416,31 @@ class FolderEngine:
             params = faiss.SearchParametersHNSW(efSearch=max(EF_SEARCH, 2 * k))
         _, ids = index.search(vector[None, :].astype(np.float32), k, params=params)
         return ids[0][ids[0] >= 0].astype(np.int64)
+
+    def _probe(self, signal: str, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """Every row of the :attr:`nprobe` inverted lists nearest the query, sorted, and its exact score: the lists are
+        read whole from the vectors in list order (one read for each run of adjacent lists). Kept for the query's
+        later :meth:`score` calls."""
+        key = (signal, query.vector.tobytes())
+        probed = self._probed.get(key)
+        if probed is not None:
+            self._probed.move_to_end(key)
+            return probed
+        import faiss
+
+        file, order, starts = self.lists[signal]
+        quantizer = faiss.extract_index_ivf(self.indexes[signal]).quantizer
+        _, near = quantizer.search(query.vector[None, :].astype(np.float32), self.nprobe)
+        near = np.sort(near[0][near[0] >= 0])
+        lo, hi = starts[near], starts[near + 1]
+        scores = file.dot(lo, hi, query.vector)
+        counts = hi - lo
+        rows = order[np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))]
+        by_row = np.argsort(rows, kind="stable")
+        probed = self._probed[key] = rows[by_row], scores[by_row]
+        while len(self._probed) > PROBED_KEPT:
+            self._probed.popitem(last=False)
+        return probed
 
     def _clause_max(self, vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
         if not len(rows):
@@ -463,6 +550,18 @@ def _gather(rows: np.ndarray, at: np.ndarray) -> np.ndarray:
     out = np.empty((len(at), rows.shape[1]), np.float32)
     out[order] = rows[at[order]]
     return out
+
+
+def _lookup_sorted(known: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``rows`` the sorted ``known`` rows hold, and their scores there (float32; the others unset)."""
+    have, values = known
+    out = np.empty(len(rows), np.float32)
+    if not len(have):
+        return np.zeros(len(rows), bool), out
+    at = np.minimum(np.searchsorted(have, rows), len(have) - 1)
+    inside = have[at] == rows
+    out[inside] = values[at[inside]]
+    return inside, out
 
 
 def _ranked(rows: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
