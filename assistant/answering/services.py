@@ -156,11 +156,18 @@ class Services:
         """How many work points these notices hold (a large index counts them without reading them)."""
         return sum(len(self.notice_rows(n)) for n in scope)
 
-    def scope_rows(self, scope: list[Notice]) -> list[int] | None:
-        """The rows of these notices' work points; None for every notice of the index."""
+    def scope_rows(self, scope: list[Notice]) -> list[int] | np.ndarray | None:
+        """The rows of these notices' work points; None for every notice of the index. Notices stored in a large
+        index give their rows as ranges, joined here as one array (a scope of half a million rows costs a
+        millisecond, not a Python list of them)."""
         if len(scope) == len(self.notices):
             return None
-        return [r for n in scope for r in self.notice_rows(n)]
+        spans = [self.notice_rows(n) for n in scope]
+        if spans and all(isinstance(r, range) and r.step == 1 for r in spans):
+            lo = np.fromiter((r.start for r in spans), np.int64, len(spans))
+            counts = np.fromiter((len(r) for r in spans), np.int64, len(spans))
+            return np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return [r for rows in spans for r in rows]
 
     def listed_rows(self, scope: list[Notice]) -> set[int]:
         """The rows a question about the task lists reads in these notices (:attr:`Notice.listed`)."""

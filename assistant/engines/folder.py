@@ -201,15 +201,17 @@ def _f32(rows: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rows, dtype=np.float32)
 
 
-#: Values widened to float32 at a time by :func:`_products`: torch's grain size, below which it converts in the
-#: calling thread. Its threads, woken for more, spin against numpy's BLAS and faiss's on a small machine: in the
-#: search at 10⁶ work points a block of 2,048 rows took 0.8 ms to widen, a question's 26,000 rows in small
-#: blocks 1.5 ms.
-BLOCK_VALUES = 32_768
+#: Values widened to float32 at a time by :func:`_products`, in the calling thread alone (torch's threads are held
+#: back for it): a block of 786,432 values (2,048 rows of 384) stays in the CPU's cache, and blocks this large cost
+#: one torch call a block, not one every 85 rows. Measured over 31,000 float16 rows of 384 on this machine: 85-row
+#: blocks (torch's grain size, below which it does not wake its threads) 6.1 ms, 2,048-row blocks 3.2 ms, 8,192
+#: 6.6 ms; with torch's threads woken for large blocks they spin against numpy's BLAS and faiss's on two cores
+#: (2,048-row blocks took 106 ms).
+BLOCK_VALUES = 786_432
 
 
 def _products(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """``rows @ vector`` in float32 for float16 rows, widened a block at a time into one small buffer.
+    """``rows @ vector`` in float32 for float16 rows, widened a block at a time into one buffer.
 
     The widening and the products are torch's (already loaded for the model): numpy converts float16 without the
     CPU's F16C instructions, 16 ms for 26,000 clause rows at 10⁶ work points against 1.5 ms here (search p50 at
@@ -223,10 +225,15 @@ def _products(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
     out = torch.empty(len(rows), dtype=torch.float32)
     step = max(1, BLOCK_VALUES // rows.shape[1])
     block = torch.empty((min(step, len(rows)), rows.shape[1]), dtype=torch.float32)
-    for at in range(0, len(rows), step):
-        n = min(step, len(rows) - at)
-        block[:n].copy_(source[at : at + n])
-        torch.mv(block[:n], query, out=out[at : at + n])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # this thread's own setting under OpenMP: another thread's encode keeps its threads
+    try:
+        for at in range(0, len(rows), step):
+            n = min(step, len(rows) - at)
+            block[:n].copy_(source[at : at + n])
+            torch.mv(block[:n], query, out=out[at : at + n])
+    finally:
+        torch.set_num_threads(threads)
     return out.numpy()
 
 
@@ -291,12 +298,17 @@ class FolderEngine:
         self.bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=mmap and not self.exact) if (folder / "bm25").exists() else None
         self.postings = Postings(self.bm25)
         self._postings = lru_cache(maxsize=64)(self._postings_uncached)
-        #: An ``ivf`` index's text and title vectors in list order, by signal: the file, each list's rows and starts.
-        self.lists: dict[str, tuple[RowFile, np.ndarray, np.ndarray]] = {}
+        #: An ``ivf`` index's text and title vectors in list order, by signal: the file, each list's rows and starts,
+        #: and each row's place in the file. Every read of those vectors goes there, so the page cache holds one copy.
+        self.lists: dict[str, tuple[RowFile, np.ndarray, np.ndarray, np.ndarray]] = {}
         if self.kind == "ivf" and (folder / LIST_ROWS).exists():
             with np.load(folder / LIST_ROWS) as f:
-                self.lists = {s: (RowFile(folder / LISTS[s]), f[f"{s}_rows"].astype(np.int64), f[f"{s}_starts"])
-                              for s in LISTS if f"{s}_rows" in f.files and s in self.indexes}
+                for s in LISTS:
+                    if f"{s}_rows" in f.files and s in self.indexes:
+                        order = f[f"{s}_rows"].astype(np.int64)
+                        place = np.empty(len(order), np.int64)
+                        place[order] = np.arange(len(order))
+                        self.lists[s] = (RowFile(folder / LISTS[s]), order, f[f"{s}_starts"], place)
         #: The last queries' probed rows (sorted) and exact scores, by (signal, query vector): the fusion reads a
         #: candidate's score from them when it lies in a probed list.
         self._probed: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -345,15 +357,18 @@ class FolderEngine:
             return out
         if signal == "clause":
             return self._clause_max(query.vector, rows)
-        if signal in self.files:
+        if signal in self.lists:
+            file, _, _, place = self.lists[signal]
             probed = self._probed.get((signal, query.vector.tobytes()))
             if probed is None:
-                return self.files[signal].dot(rows, rows + 1, query.vector)
+                return file.dot(place[rows], place[rows] + 1, query.vector)
             inside, out = _lookup_sorted(probed, rows)
-            rest = rows[~inside]
+            rest = place[rows[~inside]]
             if len(rest):
-                out[~inside] = self.files[signal].dot(rest, rest + 1, query.vector)
+                out[~inside] = file.dot(rest, rest + 1, query.vector)
             return out
+        if signal in self.files:
+            return self.files[signal].dot(rows, rows + 1, query.vector)
         return _gather(self.text if signal == "text" else self.title, rows) @ query.vector
 
     def score_all(self, signal: str, query: Query) -> np.ndarray:
@@ -395,6 +410,9 @@ class FolderEngine:
         return mean, max(var, 0.0) ** 0.5
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
+        if "text" in self.lists:
+            file, _, _, place = self.lists["text"]
+            return file.take(place[np.asarray(rows, dtype=np.int64)])
         if self.files:
             return self.files["text"].take(np.asarray(rows, dtype=np.int64))
         return _gather(self.text, np.asarray(rows, dtype=np.int64))
@@ -428,7 +446,7 @@ class FolderEngine:
             return probed
         import faiss
 
-        file, order, starts = self.lists[signal]
+        file, order, starts, _ = self.lists[signal]
         quantizer = faiss.extract_index_ivf(self.indexes[signal]).quantizer
         _, near = quantizer.search(query.vector[None, :].astype(np.float32), self.nprobe)
         near = np.sort(near[0][near[0] >= 0])
