@@ -348,12 +348,8 @@ class FolderEngine:
     def score(self, signal: str, query: Query, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         if signal == "bm25":
-            have, scores = self._postings(query.tokens)
-            out = np.zeros(len(rows), np.float32)
-            at = np.searchsorted(have, rows)
-            inside = at < len(have)
-            inside[inside] = have[at[inside]] == rows[inside]
-            out[inside] = scores[at[inside]]
+            inside, out = _lookup_sorted(self._postings(query.tokens), rows)
+            out[~inside] = 0.0
             return out
         if signal == "clause":
             return self._clause_max(query.vector, rows)
@@ -452,8 +448,7 @@ class FolderEngine:
         near = np.sort(near[0][near[0] >= 0])
         lo, hi = starts[near], starts[near + 1]
         scores = file.dot(lo, hi, query.vector)
-        counts = hi - lo
-        rows = order[np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))]
+        rows = order[_span_rows(lo, hi)]
         by_row = np.argsort(rows, kind="stable")
         probed = self._probed[key] = rows[by_row], scores[by_row]
         while len(self._probed) > PROBED_KEPT:
@@ -468,7 +463,7 @@ class FolderEngine:
         if self.files:
             sims = self.files["clause"].dot(lo, hi, vector)
             return np.maximum.reduceat(sims, np.cumsum(counts) - counts)
-        at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        at = _span_rows(lo, hi)
         order = np.argsort(at, kind="stable")  # read the memory map in file order
         sims = np.empty(len(at), np.float32)
         sims[order] = _f32(self.clause_vectors[at[order]]) @ vector
@@ -568,6 +563,12 @@ def _gather(rows: np.ndarray, at: np.ndarray) -> np.ndarray:
     out = np.empty((len(at), rows.shape[1]), np.float32)
     out[order] = rows[at[order]]
     return out
+
+
+def _span_rows(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The rows ``lo[i]:hi[i]`` of each span, concatenated in the order given."""
+    counts = hi - lo
+    return np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
 
 
 def _lookup_sorted(known: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
