@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.engines import Query
+from assistant.engines import Query, lookup_sorted
 from assistant.index import LoadedIndex, load_index, read_manifest
 from assistant.records import Hit, Notice, WorkPoint
 from assistant.tokenize import is_english
@@ -383,16 +383,8 @@ def _sorted_rows(rows: Collection[int] | np.ndarray, size: int) -> np.ndarray:
 def _lookup(known: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which of ``rows`` a signal's ``known`` (rows, scores) holds, and their scores there (float32; the others
     unset)."""
-    have, values = known
-    out = np.empty(len(rows), np.float32)
-    if not len(have):
-        return np.zeros(len(rows), bool), out
-    order = np.argsort(have)
-    have, values = have[order], values[order]
-    at = np.minimum(np.searchsorted(have, rows), len(have) - 1)
-    hit = have[at] == rows
-    out[hit] = values[at[hit]]
-    return hit, out
+    order = np.argsort(known[0])
+    return lookup_sorted((known[0][order], known[1][order]), rows)
 
 
 def _z(scores: np.ndarray) -> np.ndarray:

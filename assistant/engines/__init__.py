@@ -106,6 +106,19 @@ class Engine(Protocol):
         ...
 
 
+def lookup_sorted(known: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``rows`` the sorted rows of ``known`` (rows, scores) hold, and their scores there (float32; the
+    others unset)."""
+    have, values = known
+    out = np.empty(len(rows), np.float32)
+    if not len(have):
+        return np.zeros(len(rows), bool), out
+    at = np.minimum(np.searchsorted(have, rows), len(have) - 1)
+    inside = have[at] == rows
+    out[inside] = values[at[inside]]
+    return inside, out
+
+
 def entry_of(manifest: dict[str, Any]) -> dict[str, Any]:
     """The manifest's engine entry (``{"name": ..., options}``)."""
     entry = manifest.get("engine") or {"name": DEFAULT}

@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from assistant.engines import Previous, Query, Stored
+from assistant.engines import Previous, Query, Stored, lookup_sorted
 from assistant.engines.postings import Postings
 
 #: Up to this many work points the index is flat and the search exhaustive (measured with
@@ -301,6 +301,7 @@ class FolderEngine:
         #: An ``ivf`` index's text and title vectors in list order, by signal: the file, each list's rows and starts,
         #: and each row's place in the file. Every read of those vectors goes there, so the page cache holds one copy.
         self.lists: dict[str, tuple[RowFile, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._quantizers: dict[str, Any] = {}
         if self.kind == "ivf" and (folder / LIST_ROWS).exists():
             with np.load(folder / LIST_ROWS) as f:
                 for s in LISTS:
@@ -309,6 +310,7 @@ class FolderEngine:
                         place = np.empty(len(order), np.int64)
                         place[order] = np.arange(len(order))
                         self.lists[s] = (RowFile(folder / LISTS[s]), order, f[f"{s}_starts"], place)
+                        self._quantizers[s] = faiss.extract_index_ivf(self.indexes[s]).quantizer
         #: The last queries' probed rows (sorted) and exact scores, by (signal, query vector): the fusion reads a
         #: candidate's score from them when it lies in a probed list.
         self._probed: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -348,7 +350,7 @@ class FolderEngine:
     def score(self, signal: str, query: Query, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         if signal == "bm25":
-            inside, out = _lookup_sorted(self._postings(query.tokens), rows)
+            inside, out = lookup_sorted(self._postings(query.tokens), rows)
             out[~inside] = 0.0
             return out
         if signal == "clause":
@@ -358,7 +360,7 @@ class FolderEngine:
             probed = self._probed.get((signal, query.vector.tobytes()))
             if probed is None:
                 return file.dot(place[rows], place[rows] + 1, query.vector)
-            inside, out = _lookup_sorted(probed, rows)
+            inside, out = lookup_sorted(probed, rows)
             rest = place[rows[~inside]]
             if len(rest):
                 out[~inside] = file.dot(rest, rest + 1, query.vector)
@@ -440,11 +442,8 @@ class FolderEngine:
         if probed is not None:
             self._probed.move_to_end(key)
             return probed
-        import faiss
-
         file, order, starts, _ = self.lists[signal]
-        quantizer = faiss.extract_index_ivf(self.indexes[signal]).quantizer
-        _, near = quantizer.search(query.vector[None, :].astype(np.float32), self.nprobe)
+        _, near = self._quantizers[signal].search(query.vector[None, :].astype(np.float32), self.nprobe)
         near = np.sort(near[0][near[0] >= 0])
         lo, hi = starts[near], starts[near + 1]
         scores = file.dot(lo, hi, query.vector)
@@ -569,18 +568,6 @@ def _span_rows(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """The rows ``lo[i]:hi[i]`` of each span, concatenated in the order given."""
     counts = hi - lo
     return np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-
-
-def _lookup_sorted(known: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which of ``rows`` the sorted ``known`` rows hold, and their scores there (float32; the others unset)."""
-    have, values = known
-    out = np.empty(len(rows), np.float32)
-    if not len(have):
-        return np.zeros(len(rows), bool), out
-    at = np.minimum(np.searchsorted(have, rows), len(have) - 1)
-    inside = have[at] == rows
-    out[inside] = values[at[inside]]
-    return inside, out
 
 
 def _ranked(rows: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
