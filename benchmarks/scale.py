@@ -430,11 +430,12 @@ def _reply(proc: subprocess.Popen, folder: Path) -> dict[str, Any]:
 
 
 def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None,
-           nprobes: list[int] | None = None, refines: list[int] | None = None) -> dict[str, Any]:
+           nprobes: list[int] | None = None, refines: list[int] | None = None,
+           list_nprobes: list[int] | None = None) -> dict[str, Any]:
     """Recall@10 of the searcher's ranking against the fusion over every row (run in its own process); with
     ``sweep``, also the recall and median search time with each signal's candidates set to each count, and with
-    ``nprobes`` and ``refines`` (an ``ivf`` index) with each count of inverted lists scanned and each factor of
-    the candidates scored exactly."""
+    ``nprobes``, ``refines`` and ``list_nprobes`` (an ``ivf`` index) with each count of inverted lists scanned,
+    each factor of the candidates scored exactly and each count of text and title lists read whole."""
     from assistant.search import Searcher, _z
 
     searcher = Searcher.open(index_dir, progress=False)
@@ -476,14 +477,16 @@ def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None,
             at, ms = found()
             result.setdefault("candidates_sweep", []).append({"candidates": count, "recall_at_10": at, "search_p50_ms": ms})
         searcher.candidates = default
-    for name, counts in (("nprobe", nprobes), ("refine", refines)):
+    for name, counts in (("nprobe", nprobes), ("refine", refines), ("list_nprobe", list_nprobes)):
         if counts and getattr(engine, "kind", "") == "ivf":
             default = getattr(engine, name)
             for count in counts:
                 setattr(engine, name, count)
+                engine._probed.clear()
                 at, ms = found()
                 result.setdefault(f"{name}_sweep", []).append({name: count, "recall_at_10": at, "search_p50_ms": ms})
             setattr(engine, name, default)
+            engine._probed.clear()
     return result
 
 
@@ -542,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
                         "counts of inverted lists scanned (e.g. 8,16,64)")
     parser.add_argument("--refine", type=_counts, help="also measure recall@10 of an ivf index with each of these "
                         "factors of the candidates scored exactly (e.g. 1,2,4)")
+    parser.add_argument("--list-nprobe", type=_counts, help="also measure recall@10 of an ivf index with each of "
+                        "these counts of text and title lists read whole (e.g. 12,24,32)")
     parser.add_argument("--kind", choices=["hnsw", "ivf"], help="the engine kind of the indexes above 20,000 work "
                         "points (default: by size); an index of the size already in --work is written again as this "
                         "kind from its vectors")
@@ -560,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.measure:
             result = measure(args.measure, qs)
         else:
-            result = recall(args.recall, qs, args.candidates, args.nprobe, args.refine)
+            result = recall(args.recall, qs, args.candidates, args.nprobe, args.refine, args.list_nprobe)
         print(json.dumps(result))
         return 0
 
@@ -601,6 +606,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep = ["--candidates", ",".join(map(str, args.candidates))] if args.candidates else []
         sweep += ["--nprobe", ",".join(map(str, args.nprobe))] if args.nprobe else []
         sweep += ["--refine", ",".join(map(str, args.refine))] if args.refine else []
+        sweep += ["--list-nprobe", ",".join(map(str, args.list_nprobe))] if args.list_nprobe else []
         kind = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["engine"].get("kind", "flat")
         row = {"size": size, "kind": kind, **(_child("--measure", folder, qs_file) if args.one_by_one else {}),
                **_child("--recall", folder, recall_file, *sweep)}
@@ -619,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio, pooled = _build_ratio(args.build_corpus), _build_ratio(args.build_corpus, pooled=True)
     if args.json:
         for row in rows:
-            print(json.dumps({k: row[k] for k in (*keys, "kind", "candidates_sweep", "nprobe_sweep", "refine_sweep") if k in row}))
+            print(json.dumps({k: row[k] for k in (*keys, "kind", "candidates_sweep", "nprobe_sweep", "refine_sweep", "list_nprobe_sweep") if k in row}))
         if ratio is not None and pooled is not None:
             print(json.dumps({"build_ratio": ratio["build_ratio"], "build_ratio_pooled": pooled["build_ratio"]}))
         return 0
@@ -639,6 +645,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"search p50 {c['search_p50_ms']:.1f} ms")
         for c in r.get("refine_sweep", []):
             print(f"{r['size']:,} ({r['kind']}) scoring {c['refine']}x the candidates exactly: recall@10 "
+                  f"{c['recall_at_10']:.3f}, search p50 {c['search_p50_ms']:.1f} ms")
+        for c in r.get("list_nprobe_sweep", []):
+            print(f"{r['size']:,} ({r['kind']}) reading {c['list_nprobe']} text and title lists whole: recall@10 "
                   f"{c['recall_at_10']:.3f}, search p50 {c['search_p50_ms']:.1f} ms")
     if len(rows) > 1:
         print(f"\nask p50 at {rows[-1]['size']:,} over {rows[0]['size']:,}: "

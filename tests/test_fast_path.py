@@ -98,6 +98,14 @@ def test_an_ivf_index_scores_every_row_of_its_probed_lists_exactly(searchers) ->
         mixed = np.array(sorted(set(range(0, engine.size, 7)) | set(rows[:5].tolist())), dtype=np.int64)
         assert np.allclose(engine.score(signal, query, mixed), engine.files[signal].dot(mixed, mixed + 1, query.vector),
                            atol=1e-5)
+    # the lists read whole are the list_nprobe nearest: reading twice as many reads a superset
+    narrow = engine._probe("text", query)[0]
+    engine.list_nprobe, engine._probed = 2 * engine.list_nprobe, type(engine._probed)()
+    try:
+        wider = engine._probe("text", query)[0]
+    finally:
+        engine.list_nprobe, engine._probed = engine.list_nprobe // 2, type(engine._probed)()
+    assert set(narrow.tolist()) < set(wider.tolist())
 
 
 def test_a_topic_list_over_a_scope_too_large_to_read_finds_what_reading_finds(full_index: Path, embedder,

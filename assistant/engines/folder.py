@@ -15,7 +15,8 @@ Three kinds, chosen by size at build (:func:`kind_for`):
   vectors sit in the page cache, not in the process's memory. At 10⁶ work points the codes are 0.5 GB.
   The text and title vectors are also written in the order of their inverted lists (:data:`LISTS`), so the
   lists a query probes are read whole, a few long reads, and every row in them scored exactly: no
-  codes' approximation and no read per row for those two signals (:meth:`FolderEngine._probe`).
+  codes' approximation and no read per row for those two signals (:meth:`FolderEngine._probe`, :data:`LIST_NPROBE`
+  lists).
 
 The standardisation needs each signal's mean and spread over all rows, for each query, without
 scoring all rows (``moments.npz``, written at build):
@@ -64,6 +65,12 @@ EF_SEARCH = 256
 CLAUSE_FETCH = 3
 #: Inverted lists scanned for each signal's candidates in an ``ivf`` index (``nprobe``; see :func:`ivf_factory`).
 NPROBE = 32
+#: Inverted lists read whole for the text and title signals (:meth:`FolderEngine._probe`). Fewer than
+#: :data:`NPROBE`: every row of them is scored exactly, and every candidate another signal gives gets its exact
+#: text and title score anyway, so these lists only choose candidates. Recall@10 at 10⁶ (120 questions, clauses
+#: at 32 lists): 32 lists 0.974, 24 0.974, 16 0.973, 12 0.971; search p50 99.5 ms with 32, 78.5 ms with 16
+#: (``scale.py --list-nprobe``).
+LIST_NPROBE = 16
 #: An ``ivf`` search takes this many times the candidates asked for from the codes, scores them exactly and keeps
 #: the best: the codes' approximate order alone misses some of the exact best (recall@10 at 10⁶ with 1, 2, 3, 4:
 #: 0.958, 0.968, 0.975, 0.975; benchmarks/scale.py --refine). With the text and title vectors in list order
@@ -168,14 +175,19 @@ def write(folder: Path, stored: Stored, kind: str | None = None, seed: int = 0, 
 
 
 def _save(path: Path, rows: np.ndarray, dtype: type) -> None:
+    """``rows`` as a ``.npy`` file of ``dtype``, written beside ``path`` and moved over it: the rows may be a memory
+    map of ``path`` itself, or of a hard link to another index's file (``scale.py``'s reindex), which writing in
+    place would truncate while they are read."""
     if isinstance(rows, np.memmap) and rows.filename and Path(rows.filename) == path and rows.dtype == dtype:
         rows.flush()
         return
-    out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=rows.shape)
+    tmp = path.with_name(f".{path.name}.tmp")
+    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=rows.shape)
     for start in range(0, len(rows), CHUNK):
         out[start : start + CHUNK] = rows[start : start + CHUNK]
     out.flush()
     del out
+    os.replace(tmp, path)
 
 
 def _list_order(ivf: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -286,8 +298,9 @@ class FolderEngine:
         self.clause_owner = stored.clause_owner
         self.starts = _starts(np.asarray(stored.clause_owner), self.size)
         #: Inverted lists an ``ivf`` search scans, and how many times the rows asked for a search scores exactly
-        #: (1 but for ``ivf``; ``scale.py --nprobe``, ``--refine`` sweep them).
+        #: (1 but for ``ivf``), and the lists read whole (``scale.py --nprobe``, ``--refine``, ``--list-nprobe`` sweep them).
         self.nprobe, self.refine = NPROBE, REFINE if self.kind == "ivf" else 1
+        self.list_nprobe = LIST_NPROBE
         #: An ``ivf`` index reads the exact scores' vectors with ``pread`` (:class:`RowFile`), by signal.
         self.files = {s: RowFile(folder / FILES[s]) for s in FILES} if self.kind == "ivf" else {}
         flag = faiss.IO_FLAG_MMAP_IFC if mmap and self.kind == "hnsw" else 0
@@ -434,7 +447,7 @@ class FolderEngine:
         return ids[0][ids[0] >= 0].astype(np.int64)
 
     def _probe(self, signal: str, query: Query) -> tuple[np.ndarray, np.ndarray]:
-        """Every row of the :attr:`nprobe` inverted lists nearest the query, sorted, and its exact score: the lists are
+        """Every row of the :attr:`list_nprobe` inverted lists nearest the query, sorted, and its exact score: the lists are
         read whole from the vectors in list order (one read for each run of adjacent lists). Kept for the query's
         later :meth:`score` calls."""
         key = (signal, query.vector.tobytes())
@@ -443,7 +456,7 @@ class FolderEngine:
             self._probed.move_to_end(key)
             return probed
         file, order, starts, _ = self.lists[signal]
-        _, near = self._quantizers[signal].search(query.vector[None, :].astype(np.float32), self.nprobe)
+        _, near = self._quantizers[signal].search(query.vector[None, :].astype(np.float32), self.list_nprobe)
         near = np.sort(near[0][near[0] >= 0])
         lo, hi = starts[near], starts[near + 1]
         scores = file.dot(lo, hi, query.vector)
