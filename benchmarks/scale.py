@@ -482,11 +482,9 @@ def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None,
             default = getattr(engine, name)
             for count in counts:
                 setattr(engine, name, count)
-                engine._probed.clear()
                 at, ms = found()
                 result.setdefault(f"{name}_sweep", []).append({name: count, "recall_at_10": at, "search_p50_ms": ms})
             setattr(engine, name, default)
-            engine._probed.clear()
     return result
 
 

@@ -100,11 +100,11 @@ def test_an_ivf_index_scores_every_row_of_its_probed_lists_exactly(searchers) ->
                            atol=1e-5)
     # the lists read whole are the list_nprobe nearest: reading twice as many reads a superset
     narrow = engine._probe("text", query)[0]
-    engine.list_nprobe, engine._probed = 2 * engine.list_nprobe, type(engine._probed)()
+    engine.list_nprobe *= 2
     try:
         wider = engine._probe("text", query)[0]
     finally:
-        engine.list_nprobe, engine._probed = engine.list_nprobe // 2, type(engine._probed)()
+        engine.list_nprobe //= 2
     assert set(narrow.tolist()) < set(wider.tolist())
 
 

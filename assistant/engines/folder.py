@@ -324,9 +324,9 @@ class FolderEngine:
                         place[order] = np.arange(len(order))
                         self.lists[s] = (RowFile(folder / LISTS[s]), order, f[f"{s}_starts"], place)
                         self._quantizers[s] = faiss.extract_index_ivf(self.indexes[s]).quantizer
-        #: The last queries' probed rows (sorted) and exact scores, by (signal, query vector): the fusion reads a
+        #: The last queries' probed rows (sorted) and exact scores, by :meth:`_probe_key`: the fusion reads a
         #: candidate's score from them when it lies in a probed list.
-        self._probed: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._probed: OrderedDict[tuple[str, int, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     # ------------------------------------------------------------------ the interface
     def top(self, signal: str, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -370,7 +370,7 @@ class FolderEngine:
             return self._clause_max(query.vector, rows)
         if signal in self.lists:
             file, _, _, place = self.lists[signal]
-            probed = self._probed.get((signal, query.vector.tobytes()))
+            probed = self._probed.get(self._probe_key(signal, query))
             if probed is None:
                 return file.dot(place[rows], place[rows] + 1, query.vector)
             inside, out = lookup_sorted(probed, rows)
@@ -450,7 +450,7 @@ class FolderEngine:
         """Every row of the :attr:`list_nprobe` inverted lists nearest the query, sorted, and its exact score: the lists are
         read whole from the vectors in list order (one read for each run of adjacent lists). Kept for the query's
         later :meth:`score` calls."""
-        key = (signal, query.vector.tobytes())
+        key = self._probe_key(signal, query)
         probed = self._probed.get(key)
         if probed is not None:
             self._probed.move_to_end(key)
@@ -466,6 +466,10 @@ class FolderEngine:
         while len(self._probed) > PROBED_KEPT:
             self._probed.popitem(last=False)
         return probed
+
+    def _probe_key(self, signal: str, query: Query) -> tuple[str, int, bytes]:
+        """What a probe's rows depend on: the signal, how many lists are read, the query vector."""
+        return signal, self.list_nprobe, query.vector.tobytes()
 
     def _clause_max(self, vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
         if not len(rows):
