@@ -247,9 +247,12 @@ class Searcher:
             fetch *= 8  # a filter that lets few candidates through: look wider
 
     def _tops(self, query: str, mode: str, fetch: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Each signal's best rows and their exact scores."""
+        """Each signal's best rows and their exact scores: ``fetch`` of them, or the engine's share of it for a signal
+        whose candidates cost more (:attr:`~assistant.engines.Engine.shares`; never fewer than :data:`CANDIDATES`)."""
         q = self._query(query)
-        return {signal: self.engine.top(signal, q, fetch) for signal, _ in self._signals(query, mode)}
+        shares = self.engine.shares
+        return {signal: self.engine.top(signal, q, max(min(fetch, CANDIDATES), int(fetch * shares.get(signal, 1.0))))
+                for signal, _ in self._signals(query, mode)}
 
     def _signals(self, query: str, mode: str) -> list[tuple[str, float]]:
         if mode == "dense":

@@ -431,11 +431,12 @@ def _reply(proc: subprocess.Popen, folder: Path) -> dict[str, Any]:
 
 def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None,
            nprobes: list[int] | None = None, refines: list[int] | None = None,
-           list_nprobes: list[int] | None = None) -> dict[str, Any]:
+           list_nprobes: list[int] | None = None, clause_shares: list[float] | None = None) -> dict[str, Any]:
     """Recall@10 of the searcher's ranking against the fusion over every row (run in its own process); with
     ``sweep``, also the recall and median search time with each signal's candidates set to each count, and with
-    ``nprobes``, ``refines`` and ``list_nprobes`` (an ``ivf`` index) with each count of inverted lists scanned,
-    each factor of the candidates scored exactly and each count of text and title lists read whole."""
+    ``nprobes``, ``refines``, ``list_nprobes`` and ``clause_shares`` (an ``ivf`` index) with each count of inverted
+    lists scanned, each factor of the candidates scored exactly, each count of text and title lists read whole and
+    each share of the candidates the clause signal gives."""
     from assistant.search import Searcher, _z
 
     searcher = Searcher.open(index_dir, progress=False)
@@ -485,6 +486,14 @@ def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None,
                 at, ms = found()
                 result.setdefault(f"{name}_sweep", []).append({name: count, "recall_at_10": at, "search_p50_ms": ms})
             setattr(engine, name, default)
+    if clause_shares and getattr(engine, "kind", "") == "ivf":
+        default = engine.shares.get("clause", 1.0)
+        for share in clause_shares:
+            engine.shares["clause"] = share
+            at, ms = found()
+            result.setdefault("clause_share_sweep", []).append({"clause_share": share, "recall_at_10": at,
+                                                                "search_p50_ms": ms})
+        engine.shares["clause"] = default
     return result
 
 
@@ -528,6 +537,17 @@ def _counts(text: str) -> list[int]:
     return counts
 
 
+def _shares(text: str) -> list[float]:
+    """``--clause-share``: shares above 0 and at most 1, separated by commas."""
+    try:
+        shares = [float(c) for c in text.split(",")]
+    except ValueError:
+        shares = []
+    if not shares or min(shares) <= 0 or max(shares) > 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give shares above 0 and at most 1 separated by commas, e.g. 1,0.5")
+    return shares
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", default="index", help="the real index the synthetic ones are made from")
@@ -545,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
                         "factors of the candidates scored exactly (e.g. 1,2,4)")
     parser.add_argument("--list-nprobe", type=_counts, help="also measure recall@10 of an ivf index with each of "
                         "these counts of text and title lists read whole (e.g. 12,24,32)")
+    parser.add_argument("--clause-share", type=_shares, help="also measure recall@10 of an ivf index with the clause "
+                        "signal giving each of these shares of the candidates (e.g. 1,0.5,0.25)")
     parser.add_argument("--kind", choices=["hnsw", "ivf"], help="the engine kind of the indexes above 20,000 work "
                         "points (default: by size); an index of the size already in --work is written again as this "
                         "kind from its vectors")
@@ -563,7 +585,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.measure:
             result = measure(args.measure, qs)
         else:
-            result = recall(args.recall, qs, args.candidates, args.nprobe, args.refine, args.list_nprobe)
+            result = recall(args.recall, qs, args.candidates, args.nprobe, args.refine, args.list_nprobe,
+                            args.clause_share)
         print(json.dumps(result))
         return 0
 
@@ -605,6 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep += ["--nprobe", ",".join(map(str, args.nprobe))] if args.nprobe else []
         sweep += ["--refine", ",".join(map(str, args.refine))] if args.refine else []
         sweep += ["--list-nprobe", ",".join(map(str, args.list_nprobe))] if args.list_nprobe else []
+        sweep += ["--clause-share", ",".join(map(str, args.clause_share))] if args.clause_share else []
         kind = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["engine"].get("kind", "flat")
         row = {"size": size, "kind": kind, **(_child("--measure", folder, qs_file) if args.one_by_one else {}),
                **_child("--recall", folder, recall_file, *sweep)}
@@ -623,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio, pooled = _build_ratio(args.build_corpus), _build_ratio(args.build_corpus, pooled=True)
     if args.json:
         for row in rows:
-            print(json.dumps({k: row[k] for k in (*keys, "kind", "candidates_sweep", "nprobe_sweep", "refine_sweep", "list_nprobe_sweep") if k in row}))
+            print(json.dumps({k: row[k] for k in (*keys, "kind", "candidates_sweep", "nprobe_sweep", "refine_sweep", "list_nprobe_sweep", "clause_share_sweep") if k in row}))
         if ratio is not None and pooled is not None:
             print(json.dumps({"build_ratio": ratio["build_ratio"], "build_ratio_pooled": pooled["build_ratio"]}))
         return 0
@@ -644,6 +668,9 @@ def main(argv: list[str] | None = None) -> int:
         for c in r.get("refine_sweep", []):
             print(f"{r['size']:,} ({r['kind']}) scoring {c['refine']}x the candidates exactly: recall@10 "
                   f"{c['recall_at_10']:.3f}, search p50 {c['search_p50_ms']:.1f} ms")
+        for c in r.get("clause_share_sweep", []):
+            print(f"{r['size']:,} ({r['kind']}) the clause signal giving {c['clause_share']:g} of the candidates: "
+                  f"recall@10 {c['recall_at_10']:.3f}, search p50 {c['search_p50_ms']:.1f} ms")
         for c in r.get("list_nprobe_sweep", []):
             print(f"{r['size']:,} ({r['kind']}) reading {c['list_nprobe']} text and title lists whole: recall@10 "
                   f"{c['recall_at_10']:.3f}, search p50 {c['search_p50_ms']:.1f} ms")

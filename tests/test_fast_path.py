@@ -108,6 +108,27 @@ def test_an_ivf_index_scores_every_row_of_its_probed_lists_exactly(searchers) ->
     assert set(narrow.tolist()) < set(wider.tolist())
 
 
+def test_an_ivf_index_asks_the_clause_signal_for_its_share_of_the_candidates(searchers) -> None:
+    """Each clause candidate costs a read of all its clause vectors, so an ``ivf`` index's clause signal gives
+    :data:`~assistant.engines.folder.CLAUSE_SHARE` of the candidates the others give, and never fewer than the
+    fewest any signal gives (an index this small: all of them)."""
+    from assistant.engines.folder import CLAUSE_SHARE
+    from assistant.search import CANDIDATES
+
+    fast, exact = searchers
+    question = "农村生活垃圾怎么处理"
+    if fast.engine.kind != "ivf":
+        assert fast.engine.shares == {}
+        pytest.skip("only an ivf index gives the clause signal a share")
+    assert exact.engine.shares == {} and fast.engine.shares == {"clause": CLAUSE_SHARE}
+    fetch = 3 * CANDIDATES
+    wide = fast._tops(question, "hybrid", fetch)
+    assert len(wide["clause"][0]) == int(fetch * CLAUSE_SHARE) < fetch
+    assert np.array_equal(wide["clause"][0], fast.engine.top("clause", fast._query(question), len(wide["clause"][0]))[0])
+    small = fast._tops(question, "hybrid", fast.candidates)
+    assert len(small["clause"][0]) == len(small["text"][0]) == CANDIDATES
+
+
 def test_a_topic_list_over_a_scope_too_large_to_read_finds_what_reading_finds(full_index: Path, embedder,
                                                                                monkeypatch) -> None:
     """A topic list over a scope above SCAN_LIMIT work points answers from BM25's postings, the unit table and the

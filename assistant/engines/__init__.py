@@ -80,6 +80,9 @@ class Engine(Protocol):
     size: int
     #: True when ``top`` and ``moments`` are exhaustive: the searcher then scores every row, as exactly as before.
     exact: bool
+    #: Each signal's share of the candidates the searcher asks of every signal on the fast path, where one signal's
+    #: candidates cost more to score than another's (a signal not named: all of them).
+    shares: dict[str, float]
 
     def top(self, signal: str, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best rows for one signal and their exact scores, best first."""
