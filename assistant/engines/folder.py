@@ -80,8 +80,9 @@ REFINE = 3
 #: (:attr:`FolderEngine.shares`): each of its candidates is scored by reading all its clause vectors (about seven, one
 #: ``pread`` a row), where the text and title lists are read whole and BM25's postings are in memory, so its
 #: candidates are most of the search's reads. Recall@10 at 10⁶ (120 questions, text and title over 16 lists) and
-#: search p50 timed interleaved: share 1 0.9725 and 106 ms, 0.5 0.9717 and 69 ms, 0.35 0.9708 and 63 ms, 0.25 0.9700
-#: and 60 ms (``scale.py --clause-share``).
+#: search p50 (``scale.py --clause-share 1,0.5,0.35``): share 1 0.9725 and 110 ms, 0.5 0.9717 and 76 ms, 0.35 0.9708
+#: and 78 ms; 0.25 gave 0.9700. The searcher never asks fewer than :data:`assistant.search.CANDIDATES`, so below
+#: 5×10⁴ work points every signal gives as many.
 CLAUSE_SHARE = 0.5
 #: Work points whose clauses estimate the closest-clause signal's mean and spread (about 2% error in the
 #: spread, which weighs the clause signal 2% more or less; an error in the mean moves every row alike).
