@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.parse.targets import UNITS
+from assistant.parse.targets import ASKED_UNITS
 from assistant.records import Target, WorkPoint
 
 #: Least share of the question's words a figure's surroundings must hold to answer it.
@@ -44,7 +44,7 @@ _MEASURE_WORDS = (("多少钱", "元"), ("几块钱", "元"), ("多长", "公里
                   ("how many tonnes", "吨"), ("how many tons", "吨"), ("how many square met", "平方米"),
                   ("how many mu ", "亩"), ("how many hectare", "公顷"), ("what percentage", "%"))
 _ASKED_UNIT = re.compile(
-    r"(?:多少|几)\s*((?:万|亿)?(?:" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + "))"
+    r"(?:多少|几)\s*((?:万|亿)?(?:" + "|".join(re.escape(u) for u in sorted(ASKED_UNITS, key=len, reverse=True)) + "))"
 )
 
 
