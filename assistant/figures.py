@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.parse.targets import ASKED_UNITS
+from assistant.parse.targets import ASKED_UNITS, WORD_STARTS
 from assistant.records import Target, WorkPoint
 
 #: Least share of the question's words a figure's surroundings must hold to answer it.
@@ -43,8 +43,11 @@ _MEASURE_WORDS = (("多少钱", "元"), ("几块钱", "元"), ("多长", "公里
                   ("how many yuan", "元"), ("how much money", "元"), ("how many people", "人"),
                   ("how many tonnes", "吨"), ("how many tons", "吨"), ("how many square met", "平方米"),
                   ("how many mu ", "亩"), ("how many hectare", "公顷"), ("what percentage", "%"))
+#: "多少个", "几座"; a measure word that also begins everyday words (:data:`~assistant.parse.targets.WORD_STARTS`)
+#: only where no word goes on from it ("要改多少间" asks in 间, "多少部门参与" asks no unit).
 _ASKED_UNIT = re.compile(
-    r"(?:多少|几)\s*((?:万|亿)?(?:" + "|".join(re.escape(u) for u in sorted(ASKED_UNITS, key=len, reverse=True)) + "))"
+    r"(?:多少|几)\s*((?:万|亿)?(?:" + "|".join(re.escape(u) for u in sorted(ASKED_UNITS, key=len, reverse=True))
+    + "|(?:" + "|".join(sorted(WORD_STARTS)) + r")(?![\u4e00-\u9fff])))"
 )
 
 

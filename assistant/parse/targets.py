@@ -19,7 +19,8 @@ UNITS = sorted(
     reverse=True,
 )
 #: Measure words that also begin everyday words (部门, 支持, 门槛, 对象, 根据, 级别): a figure printed in one is
-#: read (改造3.5万间), but a question's "多少部门" is not read as asking for a figure in 部 (:data:`ASKED_UNITS`).
+#: read (改造3.5万间), but a question's "多少部门" is not read as asking for a figure in 部 (:data:`ASKED_UNITS`;
+#: :func:`assistant.figures.asked_unit` takes one only where no word goes on from it).
 WORD_STARTS = frozenset("间 段 根 支 笔 份 宗 起 对 部 架 片 块 本 门 级".split())
 #: The units a question can ask its figure in ("多少个", "几座"): :data:`UNITS` but :data:`WORD_STARTS`.
 ASKED_UNITS = [u for u in UNITS if u not in WORD_STARTS]
