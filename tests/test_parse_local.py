@@ -187,3 +187,24 @@ def test_report_bodies_are_work_points_by_paragraph(reports):
     assert jobs.part == "正文" and jobs.title == "促进就业推动创业" and len(jobs.text) < 400
     for notice in reports.values():  # no section of a body is one giant work point
         assert max(len(p.text) for p in notice.items if p.part == "正文") < 2500, notice.file
+
+
+def test_figures_in_measure_words_and_bare_bounded_indices_are_targets(reports):
+    """A figure is read in whatever measure word the report prints it (间, 栋, 学时), with 余/多 between the number
+    and its unit, and a bare index that a bound sets (不超过1.70) is read too."""
+    def targets(name: str, words: str) -> dict[str, str]:
+        point = next(p for p in reports[name].items if words in p.text)
+        return {t.text: t.unit for t in point.targets}
+
+    assert targets("chengdu-2022-government-work-report.md", "光环境改造")["3.5万间"] == "万间"
+    assert "1.70" in targets("chengdu-2018-government-work-report.md", "拥堵指数不超过")
+    found = targets("chengdu-2023-government-work-report.md", "照亮回家路")
+    assert found["2500个"] == "个" and found["2万盏"] == "万盏"
+
+
+def test_rough_counts_and_dates_around_figures():
+    from assistant.parse.targets import extract_targets
+
+    assert [(t.text, t.unit) for t in extract_targets("建成1.7万余张方舱床位。")] == [("1.7万余张", "万张")]
+    assert [(t.text, t.unit) for t in extract_targets("惠及100多万人。")] == [("100多万人", "万人")]
+    assert extract_targets("自2019年1月1日起施行。") == []

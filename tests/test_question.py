@@ -104,3 +104,14 @@ def test_unit_words_and_english_unit_phrases():
     assert "林业局" in unit_like_words("林业局牵头哪些任务")
     assert english_unit_phrase("Which tasks does the forestry and grassland bureau lead?") == "forestry and grassland bureau"
     assert english_unit_phrase("What is the target for straw?") == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [("教室灯光改造要改多少间", "间"), ("改造多少间？", "间"), ("有多少部门参与", ""), ("多少支持政策", ""),
+     ("要建多少个", "个"), ("培训不少于多少学时", "学时"), ("几座桥", "座"), ("应急响应是几级", "级")],
+)
+def test_a_measure_word_that_begins_everyday_words_is_asked_only_where_no_word_goes_on(question, unit):
+    from assistant.figures import asked_unit
+
+    assert asked_unit(question) == unit
