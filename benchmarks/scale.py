@@ -497,6 +497,12 @@ def recall(index_dir: Path, qs: list[str], sweep: list[int] | None = None,
     return result
 
 
+#: Each sweep's setting and how its lines name it.
+SWEEPS = {"candidates": "with {:,} candidates a signal", "nprobe": "scanning {} lists",
+          "refine": "scoring {}x the candidates exactly", "clause_share": "the clause signal giving {:g} of the candidates",
+          "list_nprobe": "reading {} text and title lists whole"}
+
+
 def _child(flag: str, index_dir: Path, qs_file: Path, *extra: str) -> dict[str, Any]:
     out = subprocess.run([sys.executable, __file__, flag, str(index_dir), "--questions-file", str(qs_file), *extra],
                          capture_output=True, text=True)
@@ -647,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio, pooled = _build_ratio(args.build_corpus), _build_ratio(args.build_corpus, pooled=True)
     if args.json:
         for row in rows:
-            print(json.dumps({k: row[k] for k in (*keys, "kind", "candidates_sweep", "nprobe_sweep", "refine_sweep", "list_nprobe_sweep", "clause_share_sweep") if k in row}))
+            print(json.dumps({k: row[k] for k in (*keys, "kind", *(f"{name}_sweep" for name in SWEEPS)) if k in row}))
         if ratio is not None and pooled is not None:
             print(json.dumps({"build_ratio": ratio["build_ratio"], "build_ratio_pooled": pooled["build_ratio"]}))
         return 0
@@ -659,21 +665,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['search_p50_ms']:.1f} ms | {r['search_p95_ms']:.1f} ms | {r['recall_at_10']:.3f} | "
               f"{r['rss_mib']:,.0f} MiB | {r['anon_mib']:,.0f} MiB | {r['startup_s']:.1f} s |")
     for r in rows:
-        for c in r.get("candidates_sweep", []):
-            print(f"{r['size']:,} with {c['candidates']:,} candidates a signal: recall@10 {c['recall_at_10']:.3f}, "
-                  f"search p50 {c['search_p50_ms']:.1f} ms")
-        for c in r.get("nprobe_sweep", []):
-            print(f"{r['size']:,} ({r['kind']}) scanning {c['nprobe']} lists: recall@10 {c['recall_at_10']:.3f}, "
-                  f"search p50 {c['search_p50_ms']:.1f} ms")
-        for c in r.get("refine_sweep", []):
-            print(f"{r['size']:,} ({r['kind']}) scoring {c['refine']}x the candidates exactly: recall@10 "
-                  f"{c['recall_at_10']:.3f}, search p50 {c['search_p50_ms']:.1f} ms")
-        for c in r.get("clause_share_sweep", []):
-            print(f"{r['size']:,} ({r['kind']}) the clause signal giving {c['clause_share']:g} of the candidates: "
-                  f"recall@10 {c['recall_at_10']:.3f}, search p50 {c['search_p50_ms']:.1f} ms")
-        for c in r.get("list_nprobe_sweep", []):
-            print(f"{r['size']:,} ({r['kind']}) reading {c['list_nprobe']} text and title lists whole: recall@10 "
-                  f"{c['recall_at_10']:.3f}, search p50 {c['search_p50_ms']:.1f} ms")
+        for name, label in SWEEPS.items():
+            for c in r.get(f"{name}_sweep", []):
+                print(f"{r['size']:,} ({r['kind']}) {label.format(c[name])}: recall@10 {c['recall_at_10']:.3f}, "
+                      f"search p50 {c['search_p50_ms']:.1f} ms")
     if len(rows) > 1:
         print(f"\nask p50 at {rows[-1]['size']:,} over {rows[0]['size']:,}: "
               f"{rows[-1]['ask_p50_ms'] / rows[0]['ask_p50_ms']:.2f}x (target <= 3)")
