@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from assistant import vocab
 from assistant.parse.targets import ASKED_UNITS, WORD_STARTS
 from assistant.records import Target, WorkPoint
+from assistant.tokenize import is_english
 
 #: Least share of the question's words a figure's surroundings must hold to answer it.
 MIN_COVERAGE = 0.34
@@ -43,13 +45,36 @@ _MEASURE_WORDS = (("多少钱", "元"), ("几块钱", "元"), ("多长", "公里
                   ("how many yuan", "元"), ("how much money", "元"), ("how many people", "人"),
                   ("how many tonnes", "吨"), ("how many tons", "吨"), ("how many square met", "平方米"),
                   ("how many mu ", "亩"), ("how many hectare", "公顷"), ("what percentage", "%"))
-#: "多少个", "几座"; a measure word that also begins everyday words (:data:`~assistant.parse.targets.WORD_STARTS`)
-#: only where no word goes on from it ("要改多少间" asks in 间, "多少部门参与" asks no unit).
+#: "多少个", "几座", "多少部": a unit after the word that asks (see :func:`_asked_here` for those that begin words).
 _ASKED_UNIT = re.compile(
-    r"(?:多少|几)\s*((?:万|亿)?(?:" + "|".join(re.escape(u) for u in sorted(ASKED_UNITS, key=len, reverse=True))
-    + "|(?:" + "|".join(sorted(WORD_STARTS)) + r")(?![\u4e00-\u9fff])))"
+    r"(?:多少|几)\s*((?:万|亿)?(?:"
+    + "|".join(re.escape(u) for u in sorted([*ASKED_UNITS, *WORD_STARTS], key=len, reverse=True)) + "))"
 )
+#: Time measures that begin words (日均, 天然气, 年轻): they are the quantity itself and count no noun after them.
+_TIME_STARTS = frozenset("日 天 年".split())
 
+
+def _asked_here(question: str, m: re.Match[str]) -> bool:
+    """Whether a measure word that also begins everyday words (:data:`~assistant.parse.targets.WORD_STARTS`) is
+    the unit asked: where no word goes on from it ("要改多少间", "几级"), or where a classifier stands as a word
+    of its own before the noun it counts (jieba: 多少/部/电梯, against 多少/部门/参与); a time measure only at the end
+    ("多少日收运能力" asks no unit in 日)."""
+    unit = re.sub(r"^(万|亿)", "", m.group(1))
+    end = m.end(1)
+    if unit not in WORD_STARTS or not re.match(r"[\u4e00-\u9fff]", question[end:end + 1]):
+        return True
+    if unit in _TIME_STARTS:
+        return False
+    import jieba
+
+    return any(start == m.start(1) and stop == end for _, start, stop in jieba.tokenize(question))
+
+
+#: "每台", "每个月", "每人": what a rate is per.
+_PER = re.compile(r"每\s*(" + "|".join(re.escape(u) for u in sorted([*ASKED_UNITS, *WORD_STARTS], key=len, reverse=True))
+                  + ")")
+#: Where a question asks a number: 多少, 几 (not 几乎, 几何, 几率, 哪几, which ask no figure).
+_ASK = re.compile(r"多少|(?<!哪)几(?![乎何率])")
 
 #: "How many … jobs / households / kilometres": the unit an English question counts in.
 _EN_COUNTED = (
@@ -61,8 +86,12 @@ _EN_COUNTED = (
 )
 
 
-def asked_unit(question: str) -> str:
-    """The unit a question asks its figure in ("多少个贫困村" → 个, "多少钱" → 元), or ""."""
+def asked_unit(question: str, named: bool = False) -> str:
+    """The unit a question asks its figure in ("多少个贫困村" → 个, "多少钱" → 元, "处理率是多少" → %), or "".
+
+    With ``named``, only a unit the question names: a rate it asks for implies percent, but is not
+    the question naming it.
+    """
     lower = f" {question.lower()} "
     if re.search(r"[a-z]{3}", lower) and not re.search(r"[\u4e00-\u9fff]", lower):
         for pattern, unit in _EN_COUNTED:
@@ -73,8 +102,31 @@ def asked_unit(question: str) -> str:
             return unit
     if re.search(r"\bhow many\b", lower):
         return "个"  # how many things: any counting unit (所, 座, 户), not a measure
-    m = _ASKED_UNIT.search(question)
-    return re.sub(r"^(万|亿)", "", m.group(1)) if m else ""
+    # The last 多少/几 is the one that asks: one before it counts the subject ("几个主要城市…要占到多少").
+    asks = list(_ASK.finditer(question))
+    m = _ASKED_UNIT.match(question, asks[-1].start()) if asks else None
+    if m and _asked_here(question, m):
+        return re.sub(r"^(万|亿)", "", m.group(1))
+    return "%" if asks and not named and vocab.RATE_ASK.search(question) else ""
+
+
+def counted_noun(question: str) -> str:
+    """The noun the asked classifier counts ("加装多少部电梯" → 电梯, "多少个贫困村" → 贫困村), or ""."""
+    import jieba.posseg as pseg
+
+    asks = list(_ASK.finditer(question))
+    m = _ASKED_UNIT.match(question, asks[-1].start()) if asks else None
+    if not m or not _asked_here(question, m):
+        return ""
+    words = [(w, f) for w, f in pseg.lcut(question[m.end(1) :]) if w.strip()]
+    word, flag = words[0] if words else ("", "")
+    return word.lower() if len(word) >= 2 and flag.startswith("n") else ""
+
+
+def per_units(question: str) -> set[str]:
+    """Units the question divides by ("每台能拿多少补贴" → 台, "每个月" → 个月): a figure in one is not its answer.
+    每个 is "each", not a unit."""
+    return {u for u in _PER.findall(question) if u != "个"}
 
 
 def unit_fits(asked: str, unit: str) -> bool:
@@ -86,6 +138,8 @@ def unit_fits(asked: str, unit: str) -> bool:
         return True
     if asked == "个":  # the general classifier counts things in any counting unit (所, 座, 户), not measures
         return not any(bare in m for m in MEASURES) and bool(bare)
+    if bare == "个":  # and a thing asked in its own classifier ("多少处") may be printed in 个 ("问题2500个")
+        return not any(asked in m for m in MEASURES)
     return any(asked in m and bare in m for m in MEASURES)
 
 
@@ -136,21 +190,43 @@ def _head(terms: list[str]) -> str:
     return (nouns or terms)[-1]
 
 
-def head_is_modifier(terms: list[str], window: str) -> bool:
-    """The question's head noun stands in the window only before another noun (GDP in GDP用水量)."""
+def head_is_modifier(terms: list[str], window: str, question: str = "", figure: str = "") -> bool:
+    """The question's head noun stands in the window only before another noun (GDP in GDP用水量).
+
+    The head's last mention must be a word of its own (药 in 药店 is another word) and stand before
+    the figure (in "26项户籍业务办理" the figure counts the 业务). The nouns after it must not be ones
+    the question asks about too: 面积 in "多大面积的公园" against 公园绿地面积 (a compound by its last
+    word), or a share (:data:`~assistant.vocab.SHARE_NOUN`) where the question asks one
+    (:data:`~assistant.vocab.SHARE_ASK`: "天数要占到多少" against 优良天数比例).
+    """
     import jieba.posseg as pseg
 
     if not terms:
         return False
     head = _head(terms)
-    i = window.lower().rfind(head)
-    if i < 0:
+    at = window.lower().rfind(head)
+    if at < 0 or figure and 0 <= window.find(figure) < at:
         return False
-    words = [(w, f) for w, f in pseg.lcut(window[i + len(head) :]) if w.strip()]
-    if not words:
+    words, start = [], 0
+    for w, f in pseg.lcut(window):
+        words.append((w.lower(), f, start))
+        start += len(w)
+    i = next((k for k, (w, _, begin) in enumerate(words) if begin <= at < begin + len(w)), -1)
+    if i < 0 or words[i][0] != head:
+        return False  # its last mention is inside another word (药 in 药店, 利用 in 利用率)
+    after: list[str] = []
+    for word, flag, _ in words[i + 1 :]:
+        if not word.strip():
+            continue
+        if not flag.startswith("n") or re.match(r"\d", word):
+            break
+        after.append(word)
+    if not after:
         return False
-    word, flag = words[0]
-    return flag.startswith("n") and word not in "".join(terms) and not re.match(r"\d", word)
+    asked = f"{question.lower()} {''.join(terms)}"
+    if any(w in asked or len(w) > 2 and w[-2:] in asked for w in after):  # a compound's last word is its head
+        return False
+    return not (vocab.SHARE_ASK.search(question) and any(vocab.SHARE_NOUN.search(w) for w in after))
 
 
 def other_modifier(question: str, terms: list[str], window: str) -> bool:
@@ -191,25 +267,70 @@ def best_target(
         The target and the index of its work point in ``points``; None when no figure qualifies.
     """
     years = set(_YEAR.findall(question))
-    asked = asked_unit(question)
     found: list[tuple[float, Target, int, str, bool]] = []
-    for rank, p in enumerate(points):
-        for t in p.targets:
-            if not unit_fits(asked, t.unit):
-                continue  # "多少个贫困村" is not answered by 5000千瓦, "票价多少钱" not by 9个
-            window = target_window(p.text, t, p.targets)
-            if not window or head_is_modifier(terms, window) or other_modifier(question, terms, window):
-                continue
-            # The task's title names what all its figures are about ("农村饮水工程" for 75公里 of pipes).
-            share = coverage(terms, f"{window} {p.title}", weights)
-            if share >= MIN_COVERAGE:
-                year = governing_year(p.text, t, p.path)
-                found.append((share, t, rank, window, not years or year is None or year in years))
+    for rank, p, t, window in _candidates(question, terms, points):
+        # The task's title names what all its figures are about ("农村饮水工程" for 75公里 of pipes).
+        share = coverage(terms, f"{window} {p.title}", weights)
+        if share >= MIN_COVERAGE:
+            year = governing_year(p.text, t, p.path)
+            found.append((share, t, rank, window, not years or year is None or year in years))
     if not found:
         return None
     close = similarity([x[3] for x in found]) if similarity else [x[0] for x in found]
-    best = max(range(len(found)), key=lambda i: (found[i][4], close[i] - RANK_PENALTY * found[i][2]))
+    # "How many" asks in no classifier of its own (asked_unit reads it as 个): no unit is preferred.
+    asked = "" if is_english(question) else asked_unit(question)
+    exact = [_in_unit(asked, x[1].unit) for x in found]
+    best = max(range(len(found)), key=lambda i: (found[i][4], exact[i], close[i] - RANK_PENALTY * found[i][2]))
     return found[best][1], found[best][2]
+
+
+def _in_unit(asked: str, unit: str) -> bool:
+    """Printed in the very unit asked (万个 for 个), not one that only stands in for it (:func:`unit_fits`)."""
+    return not asked or re.sub(r"^(万|亿)", "", unit) == asked
+
+
+def _candidates(question: str, terms: list[str], points: list[WorkPoint]) -> list[tuple[int, WorkPoint, Target, str]]:
+    """The figures of these work points that may answer: printed in the unit asked, naming no other indicator
+    (:func:`head_is_modifier`, :func:`other_modifier`); each with its work point's rank and its window."""
+    asked, counted, per = asked_unit(question), counted_noun(question), per_units(question)
+    out = []
+    for rank, p in enumerate(points):
+        for t in p.targets:
+            if not unit_fits(asked, t.unit) or re.sub(r"^(万|亿)", "", t.unit) in per:
+                continue  # "多少个贫困村" is not answered by 5000千瓦, "票价多少钱" not by 9个, "每台补贴多少" not by 800台
+            window = target_window(p.text, t, p.targets)
+            if not window or counted and not _in_unit(asked, t.unit) and counted not in window.lower():
+                continue  # a figure in another classifier must count the thing asked ("多少部电梯" against "改造49个")
+            if not head_is_modifier(terms, window, question, t.text) and not other_modifier(question, terms, window):
+                out.append((rank, p, t, window))
+    return out
+
+
+def closest_target(
+    question: str,
+    terms: list[str],
+    points: list[WorkPoint],
+    weights: dict[str, float],
+    similarity: Callable[[list[str]], list[float]],
+) -> Target | None:
+    """The figure a question worded apart from the notice asks for ("城里居民扔的垃圾，要有多大比例做到妥善处理"
+    for 生活垃圾无害化处理率达到92%), when no figure's words hold enough of the question's (:func:`best_target`).
+
+    Two signals must agree: the work point retrieval ranks first prints it, and of every figure
+    that may answer in these work points its words are the closest to the question's meaning.
+    Its own words must still share one with the question (the title's are not enough: "对278个" under
+    整治老旧住宅小区 does not count 电梯): meaning alone places some figure closest to any question.
+    """
+    found = _candidates(question, terms, points)
+    if not found:
+        return None
+    close = similarity([window for *_, window in found])
+    asked = asked_unit(question)
+    best = max(range(len(found)), key=lambda i: (_in_unit(asked, found[i][2].unit), close[i]))
+    rank, p, t, window = found[best]
+    if rank or coverage(terms, window, weights) <= 0:
+        return None
+    return t
 
 
 def governing_year(text: str, t: Target, path: list[str] | tuple[str, ...] = ()) -> str | None:
@@ -229,17 +350,13 @@ def governing_year(text: str, t: Target, path: list[str] | tuple[str, ...] = ())
 
 def only_figure_in_unit(question: str, point: WorkPoint, terms: list[str]) -> Target | None:
     """The one figure a work point prints in the unit the question asks in ("要建几个" → 200个), when the
-    question names a unit and the work point prints exactly one such figure of the question's indicator.
+    question names a unit and the work point prints exactly one such figure of the question's indicator
+    (:func:`_candidates`).
 
     A colloquial question shares few words with the task ("给老人弄吃饭的地方" for 老年人助餐服务点), so its
     words cannot pick the figure; the unit it asks in can, where only one figure fits.
     """
-    asked = asked_unit(question)
-    if not asked:
+    if not asked_unit(question, named=True):
         return None
-    fitting = [
-        t for t in point.targets
-        if unit_fits(asked, t.unit) and not head_is_modifier(terms, w := target_window(point.text, t, point.targets))
-        and not other_modifier(question, terms, w)
-    ]
+    fitting = [t for *_, t, _ in _candidates(question, terms, [point])]
     return fitting[0] if len({(t.value, t.unit) for t in fitting}) == 1 else None

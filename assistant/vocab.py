@@ -96,6 +96,13 @@ IDENTITY = re.compile(
     r"who is|who's|what is the (?:name|phone|address)|phone number|address of|where is",
     re.I,
 )
+#: Asks a share ("要占到多少", "多大比例", "百分之几"): a figure printed for the 比例 or 比重 of the thing answers it.
+SHARE_ASK = re.compile(r"占|比例|比重|比率|百分之|百分比|几成|多大比|what percentage|what share|proportion", re.I)
+#: Asks for a rate or share, so for a figure in percent where it names no unit ("无害化处理率是多少", "占比多大",
+#: "几成"); the bare 占 of SHARE_ASK is left out ("占地多少" asks an area).
+RATE_ASK = re.compile(r"率|比例|比重|比率|占比|百分之|百分比|几成")
+#: Nouns that name a share of the thing before them (优良天数**比例**, 产值**比重**).
+SHARE_NOUN = re.compile(r"^(?:比例|比重|比率|占比)$|率$")
 #: Question words that ask something besides a figure ("排多少有没有总量限制", "考几个证吗").
 OTHER_ASK = re.compile(r"有没有|会不会|能不能|是不是|要不要|怎么|如何|吗|呢")
 

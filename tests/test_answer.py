@@ -62,6 +62,17 @@ def test_figures_come_from_the_right_clause(assistant, question, figure, item):
 
 
 @pytest.mark.parametrize(
+    ("question", "figure", "item"),
+    [("海东今年农村用的塑料地膜，回收的要占到多少", "87%", "37"),  # no word of 残膜回收率: read by meaning
+     ("海东规模化养殖场的粪污，有多少要变成资源再利用", "73%以上", "36"),  # 利用 inside 利用率 is no modifier
+     ("海东中心城区人均公园面积要达到多大", "15平方米以上", "11")],  # 公园 before 绿地面积, and 面积 asked
+)
+def test_a_figure_asked_in_everyday_words_is_found(assistant, question, figure, item):
+    a = assistant.ask(question)
+    assert a.kind == "figure" and a.answer.startswith(f"**{figure}**") and cited(a)[0] == item
+
+
+@pytest.mark.parametrize(
     "question", ["海东市2019年森林覆盖率要达到多少", "海东市的湿地保护率目标是多少", "今年全市计划建成多少个电动汽车充电桩？"]
 )
 def test_a_figure_of_another_indicator_is_no_answer(assistant, question):

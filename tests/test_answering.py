@@ -207,3 +207,21 @@ def test_two_editions_of_one_task_side_by_side(local):
 def test_a_unit_with_a_bracketed_executing_body_is_one_unit(local):
     a = local.ask("成都2022年市应急局牵头的民生实事有哪些")
     assert a.kind == "unit" and len(a.citations) == 5
+
+
+def test_a_figure_asked_in_everyday_words_comes_from_the_best_task(local):
+    a = local.ask("成都2024年推广的那个补充医疗保险，要让多少市民参保")  # 惠蓉保, 覆盖市民不少于460万人
+    assert a.kind == "figure" and a.answer.startswith("**460万人**") and "chengdu-2024" in a.citations[0].file
+    b = local.ask("济南2016年微信上能办几项户口业务")  # 26项户籍业务: the figure counts the 业务 after it
+    assert b.answer.startswith("**26项**")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["巴彦淖尔今年老旧小区要加装多少部电梯",  # 老旧小区改造49个 counts 小区, not 电梯
+     "成都2024年自主增设电梯的老住宅，每台可以拿多少补贴",  # 增设电梯800台 is what the subsidy is per
+     "济南城市生活垃圾无害化处理率是多少"],  # a rate: 更新垃圾桶6000个 is no answer
+)
+def test_a_count_of_another_thing_is_no_answer(local, question):
+    a = local.ask(question)
+    assert not a.found and a.citations == []

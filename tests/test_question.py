@@ -115,3 +115,53 @@ def test_a_measure_word_that_begins_everyday_words_is_asked_only_where_no_word_g
     from assistant.figures import asked_unit
 
     assert asked_unit(question) == unit
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [("海东几个主要城市空气好的天数要占到多少", ""),  # the last 多少 asks; 几个 counts the cities
+     ("哪几个县要完成多少公里", "公里"), ("老旧小区要加装多少部电梯", "部"), ("多少份材料", "份"),
+     ("新增多少日收运能力", ""), ("要用多少天", "天"), ("多少天然气", ""), ("多少年轻人", ""),
+     ("无害化处理率是多少", "%"), ("捡回来的要有几成", "%"), ("占地多少", "")],
+)
+def test_the_unit_asked_is_read_where_the_question_asks(question, unit):
+    from assistant.figures import asked_unit
+
+    assert asked_unit(question) == unit
+
+
+def test_a_rate_implies_percent_without_naming_it():
+    from assistant.figures import asked_unit
+
+    assert asked_unit("无害化处理率是多少", named=True) == "" and asked_unit("要建多少个", named=True) == "个"
+
+
+def test_what_a_question_divides_by_and_what_it_counts():
+    from assistant.figures import counted_noun, per_units
+
+    assert per_units("老楼加装电梯，政府每台给多少补贴") == {"台"} and per_units("每个月能领多少钱") == {"个月"}
+    assert per_units("每个县要建几个") == set()  # 每个 is "each"
+    assert counted_noun("老旧小区要加装多少部电梯") == "电梯" and counted_noun("要建多少个") == ""
+
+
+def test_the_general_classifier_stands_in_for_a_counting_unit_both_ways():
+    from assistant.figures import unit_fits
+
+    assert unit_fits("处", "个") and unit_fits("个", "处") and unit_fits("处", "万个")
+    assert not unit_fits("人", "个") and not unit_fits("公里", "个")  # measures are not counted in 个
+
+
+@pytest.mark.parametrize(
+    ("terms", "window", "question", "figure", "modifier"),
+    [(["gdp"], "万元GDP用水量下降14%", "GDP是多少", "14%", True),
+     (["天数"], "空气质量优良天数比例保持在80%以上", "空气好的天数要占到多少", "80%以上", False),  # a share asked
+     (["天数"], "空气质量优良天数比例保持在80%以上", "优良天数有多少天", "80%以上", True),
+     (["药"], "设立家庭过期药品定点回收药店400家以上", "过期的药会设多少家", "400家以上", False),  # 药店 is a word
+     (["业务"], "26项户籍业务办理", "能办多少项业务", "26项", False),  # the figure counts the 业务
+     (["公园"], "人均公园绿地面积达到15平方米以上", "人均多大面积的公园", "15平方米以上", False)],  # 面积 asked
+)
+def test_a_head_noun_before_another_noun_is_a_modifier_unless_the_question_asks_that_noun(
+        terms, window, question, figure, modifier):
+    from assistant.figures import head_is_modifier
+
+    assert head_is_modifier(terms, window, question, figure) is modifier

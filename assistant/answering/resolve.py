@@ -21,6 +21,7 @@ from assistant.answering.context import Context
 from assistant.answering.loose import Corrector, english_unit_phrase, english_units, suggest_units
 from assistant.answering.question import Question
 from assistant.answering.services import place_of
+from assistant.parse.targets import UNITS
 from assistant.parse.vocab import LEVELS
 from assistant.records import Notice
 
@@ -249,6 +250,7 @@ def _holds_in(entry: object, in_scope: set[int], services: Services) -> bool:
 # ---------------------------------------------------------------------------------------- terms
 #: A word that asks how many ("几条", "多少个"): the question's ask, not its topic.
 _QUANTITY = re.compile(r"(?:几|多少)[\u4e00-\u9fff]{0,2}")
+_UNIT_SET = frozenset(UNITS)
 
 
 def _is_noun(char: str) -> bool:
@@ -268,11 +270,14 @@ def topic_terms(ctx: Context) -> list[str]:
     named = ctx.units or ctx.suggested[:1]
     unit_keys = [e.key for e in named] + [n for e in named for n in e.names]
     out = []
+    text = ctx.search_text or ctx.q.text
     for w in ctx.words:
         if w in vocab.CUE_WORDS or w in skip or re.fullmatch(r"\d{2,4}年?", w) or _QUANTITY.fullmatch(w):
             continue
         if len(w) == 1 and (not _is_noun(w) or w in LEVELS):
             continue  # a lone 不, 比 or 个 names nothing, nor the 市 of 海东市 cut off its place; a lone 水 or 林 does
+        if w in _UNIT_SET and re.search(f"(?:多少|几){re.escape(w)}", text):
+            continue  # the measure word a figure is asked in ("加装多少部电梯") names no topic
         if any(w in k or k in w for k in unit_keys if len(k) >= 2):
             continue
         out.append(w)

@@ -18,10 +18,11 @@ UNITS = sorted(
     key=len,
     reverse=True,
 )
-#: Measure words that also begin everyday words (部门, 支持, 门槛, 对象, 根据, 级别): a figure printed in one is
-#: read (改造3.5万间), but a question's "多少部门" is not read as asking for a figure in 部 (:data:`ASKED_UNITS`;
-#: :func:`assistant.figures.asked_unit` takes one only where no word goes on from it).
-WORD_STARTS = frozenset("间 段 根 支 笔 份 宗 起 对 部 架 片 块 本 门 级".split())
+#: Measure words that also begin everyday words (部门, 支持, 门槛, 对象, 根据, 级别, 日均, 天然气, 年度): a figure
+#: printed in one is read (改造3.5万间), but a question's "多少部门" or "多少日收运能力" is not read as asking for a
+#: figure in 部 or 日 (:data:`ASKED_UNITS`; :func:`assistant.figures.asked_unit` takes a classifier only where it is
+#: a word of its own, as in 多少/部/电梯, and a time measure only at the end: "几日" and "多少天" still ask in days).
+WORD_STARTS = frozenset("间 段 根 支 笔 份 宗 起 对 部 架 片 块 本 门 级 日 天 年".split())
 #: The units a question can ask its figure in ("多少个", "几座"): :data:`UNITS` but :data:`WORD_STARTS`.
 ASKED_UNITS = [u for u in UNITS if u not in WORD_STARTS]
 _NUM = r"\d+(?:[.．]\d+)?(?:[—\-~～至]\d+(?:[.．]\d+)?)?"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from assistant.answering.context import Context
 from assistant.answering.latest import edition_label, editions_in_scope, other_figures, prefer_latest
 from assistant.answering.registry import Answerer, register
-from assistant.figures import best_target, governing_year, only_figure_in_unit
+from assistant.figures import best_target, closest_target, governing_year, only_figure_in_unit
 from assistant.records import Answer, Notice, Target, WorkPoint
 
 
@@ -20,9 +20,19 @@ def find_figure(ctx: Context, points: list[WorkPoint]) -> tuple[Target, int] | N
         # English shares no word with the notices: the figure is the one whose words the model places
         # closest to the question, among those printed in the unit it asks in.
         return best_target(text, [], points[:3], {}, ctx.services.closeness(text))
-    # A word no notice prints is no evidence for any figure; a word most work points print is little.
-    weights = {t: ctx.services.idf(t) for t in ctx.terms}
-    return best_target(text, ctx.terms, points, weights, ctx.services.closeness(text))
+    return best_target(text, ctx.terms, points, _weights(ctx), ctx.services.closeness(text))
+
+
+def _weights(ctx: Context) -> dict[str, float]:
+    """The question's words by rarity: a word no notice prints is no evidence for any figure; a word most
+    work points print is little."""
+    return {t: ctx.services.idf(t) for t in ctx.terms}
+
+
+def closest_figure(ctx: Context, points: list[WorkPoint]) -> Target | None:
+    """A figure of the best work point for a question worded apart from it (:func:`~assistant.figures.closest_target`)."""
+    text = ctx.search_text or ctx.q.text
+    return closest_target(text, ctx.terms, points, _weights(ctx), ctx.services.closeness(text))
 
 
 def figure_text(ctx: Context, n: Notice, p: WorkPoint, target: Target, others: list[tuple[Notice, WorkPoint]]) -> str:
@@ -90,6 +100,11 @@ class Figure(Answerer):
             if only is not None:
                 found = (only, 0)
                 ctx.note_trace("figure", "the only figure of the best work point in the unit asked")
+        if found is None and entries and not ctx.english:
+            closest = closest_figure(ctx, [p for _, p, _ in entries[:5]])
+            if closest is not None:
+                found = (closest, 0)
+                ctx.note_trace("figure", "the best work point's figure closest to the question in meaning")
         if found is None:
             ctx.note_trace("figure", "no printed figure names the indicator")
             return ctx.not_covered() if ctx.q.figure_last else None
