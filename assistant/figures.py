@@ -46,10 +46,8 @@ _MEASURE_WORDS = (("多少钱", "元"), ("几块钱", "元"), ("多长", "公里
                   ("how many tonnes", "吨"), ("how many tons", "吨"), ("how many square met", "平方米"),
                   ("how many mu ", "亩"), ("how many hectare", "公顷"), ("what percentage", "%"))
 #: "多少个", "几座", "多少部": a unit after the word that asks (see :func:`_asked_here` for those that begin words).
-_ASKED_UNIT = re.compile(
-    r"(?:多少|几)\s*((?:万|亿)?(?:"
-    + "|".join(re.escape(u) for u in sorted([*ASKED_UNITS, *WORD_STARTS], key=len, reverse=True)) + "))"
-)
+_UNIT_ALT = "|".join(re.escape(u) for u in sorted([*ASKED_UNITS, *WORD_STARTS], key=len, reverse=True))
+_ASKED_UNIT = re.compile(rf"(?:多少|几)\s*((?:万|亿)?(?:{_UNIT_ALT}))")
 #: Time measures that begin words (日均, 天然气, 年轻): they are the quantity itself and count no noun after them.
 _TIME_STARTS = frozenset("日 天 年".split())
 
@@ -59,7 +57,7 @@ def _asked_here(question: str, m: re.Match[str]) -> bool:
     the unit asked: where no word goes on from it ("要改多少间", "几级"), or where a classifier stands as a word
     of its own before the noun it counts (jieba: 多少/部/电梯, against 多少/部门/参与); a time measure only at the end
     ("多少日收运能力" asks no unit in 日)."""
-    unit = re.sub(r"^(万|亿)", "", m.group(1))
+    unit = bare_unit(m.group(1))
     end = m.end(1)
     if unit not in WORD_STARTS or not re.match(r"[\u4e00-\u9fff]", question[end:end + 1]):
         return True
@@ -71,8 +69,7 @@ def _asked_here(question: str, m: re.Match[str]) -> bool:
 
 
 #: "每台", "每个月", "每人": what a rate is per.
-_PER = re.compile(r"每\s*(" + "|".join(re.escape(u) for u in sorted([*ASKED_UNITS, *WORD_STARTS], key=len, reverse=True))
-                  + ")")
+_PER = re.compile(rf"每\s*({_UNIT_ALT})")
 #: Where a question asks a number: 多少, 几 (not 几乎, 几何, 几率, 哪几, which ask no figure).
 _ASK = re.compile(r"多少|(?<!哪)几(?![乎何率])")
 
@@ -84,6 +81,11 @@ _EN_COUNTED = (
     (re.compile(r"how many(?: [\w-]+){0,5} (?:kilomet(?:re|er)s|km)\b"), "公里"),
     (re.compile(r"how many(?: [\w-]+){0,5} (?:mu)\b"), "亩"),
 )
+
+
+def bare_unit(unit: str) -> str:
+    """A unit without its 万 or 亿 (万个 → 个, 亿元 → 元)."""
+    return re.sub(r"^(万|亿)", "", unit)
 
 
 def asked_unit(question: str, named: bool = False) -> str:
@@ -102,21 +104,26 @@ def asked_unit(question: str, named: bool = False) -> str:
             return unit
     if re.search(r"\bhow many\b", lower):
         return "个"  # how many things: any counting unit (所, 座, 户), not a measure
-    # The last 多少/几 is the one that asks: one before it counts the subject ("几个主要城市…要占到多少").
+    m = _unit_asked(question)
+    if m:
+        return bare_unit(m.group(1))
+    return "%" if not named and _ASK.search(question) and vocab.RATE_ASK.search(question) else ""
+
+
+def _unit_asked(question: str) -> re.Match[str] | None:
+    """The unit after the last 多少/几, the one that asks (one before it counts the subject: "几个主要城市…要占到
+    多少"), where it is the unit asked (:func:`_asked_here`)."""
     asks = list(_ASK.finditer(question))
     m = _ASKED_UNIT.match(question, asks[-1].start()) if asks else None
-    if m and _asked_here(question, m):
-        return re.sub(r"^(万|亿)", "", m.group(1))
-    return "%" if asks and not named and vocab.RATE_ASK.search(question) else ""
+    return m if m and _asked_here(question, m) else None
 
 
 def counted_noun(question: str) -> str:
     """The noun the asked classifier counts ("加装多少部电梯" → 电梯, "多少个贫困村" → 贫困村), or ""."""
     import jieba.posseg as pseg
 
-    asks = list(_ASK.finditer(question))
-    m = _ASKED_UNIT.match(question, asks[-1].start()) if asks else None
-    if not m or not _asked_here(question, m):
+    m = _unit_asked(question)
+    if not m:
         return ""
     words = [(w, f) for w, f in pseg.lcut(question[m.end(1) :]) if w.strip()]
     word, flag = words[0] if words else ("", "")
@@ -133,7 +140,7 @@ def unit_fits(asked: str, unit: str) -> bool:
     """Whether a figure printed in ``unit`` answers a question asked in ``asked`` (万个 fits 个, 公里 fits 米)."""
     if not asked:
         return True
-    bare = re.sub(r"^(万|亿)", "", unit)
+    bare = bare_unit(unit)
     if bare == asked or unit.endswith(asked) or asked.endswith(bare) and bare:
         return True
     if asked == "个":  # the general classifier counts things in any counting unit (所, 座, 户), not measures
@@ -286,7 +293,7 @@ def best_target(
 
 def _in_unit(asked: str, unit: str) -> bool:
     """Printed in the very unit asked (万个 for 个), not one that only stands in for it (:func:`unit_fits`)."""
-    return not asked or re.sub(r"^(万|亿)", "", unit) == asked
+    return not asked or bare_unit(unit) == asked
 
 
 def _candidates(question: str, terms: list[str], points: list[WorkPoint]) -> list[tuple[int, WorkPoint, Target, str]]:
@@ -296,11 +303,11 @@ def _candidates(question: str, terms: list[str], points: list[WorkPoint]) -> lis
     out = []
     for rank, p in enumerate(points):
         for t in p.targets:
-            if not unit_fits(asked, t.unit) or re.sub(r"^(万|亿)", "", t.unit) in per:
+            if not unit_fits(asked, t.unit) or bare_unit(t.unit) in per:
                 continue  # "多少个贫困村" is not answered by 5000千瓦, "票价多少钱" not by 9个, "每台补贴多少" not by 800台
             window = target_window(p.text, t, p.targets)
             if not window or counted and not _in_unit(asked, t.unit) and counted not in window.lower():
-                continue  # a figure in another classifier must count the thing asked ("多少部电梯" against "改造49个")
+                continue  # a figure in another unit must name the thing asked ("多少部电梯" against "改造49个")
             if not head_is_modifier(terms, window, question, t.text) and not other_modifier(question, terms, window):
                 out.append((rank, p, t, window))
     return out
