@@ -325,8 +325,8 @@ def closest_target(
 
     Two signals must agree: the work point retrieval ranks first prints it, and of every figure
     that may answer in these work points its words are the closest to the question's meaning.
-    Its own words must still share one with the question (the title's are not enough: "对278个" under
-    整治老旧住宅小区 does not count 电梯): meaning alone places some figure closest to any question.
+    Its own words must still share one with the question (the title's are not enough): meaning alone
+    places some figure closest to any question.
     """
     found = _candidates(question, terms, points)
     if not found:
