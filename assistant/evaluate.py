@@ -56,11 +56,15 @@ def ranking_measures(ranked: list[str], gold: Iterable[str]) -> dict[str, float]
 
 # ---------------------------------------------------------------------------------------- gold
 def _printed(point: Any) -> list[str]:
-    """A work point's text as printed, with and without its label before it (一、改造…, 3.完成…)."""
+    """A work point's text as printed, with and without its label before it (一、改造…, 3.完成…), and its unit
+    lines as a notice prints them under it ("牵头单位:市气象局"), which the parser reads into ``lead`` and
+    ``responsible``: a needle quoting that line names this work point."""
     text = point.text.replace("**", "")
     flat = text.replace("\n", "")
     label = point.item
-    return [text, flat, *(f"{label}{sep}{flat}" for sep in ("、", ".", "．", "", " "))]
+    units = [f"{role}{colon}{sep.join(names)}" for role, names in (("牵头单位", point.lead), ("责任单位", point.responsible))
+             if names for colon in (":", "：") for sep in ("、", ",", "，")]
+    return [text, flat, *(f"{label}{sep}{flat}" for sep in ("、", ".", "．", "", " ")), *units]
 
 
 def needle_hit(citation: Any, file: str, needle: str) -> bool:
