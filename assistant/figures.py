@@ -276,19 +276,92 @@ def best_target(
     years = set(_YEAR.findall(question))
     found: list[tuple[float, Target, int, str, bool]] = []
     for rank, p, t, window in _candidates(question, terms, points):
-        # The task's title names what all its figures are about ("农村饮水工程" for 75公里 of pipes).
-        share = coverage(terms, f"{window} {p.title}", weights)
+        if any(quoted(question, o) for o in p.targets):
+            # The question names one of its figures (:func:`_candidates`) and asks another thing of it: the
+            # sentence must name that thing ("新增日收运能力" for "5座…新增多少日收运能力", not "每张面额" for
+            # 发放消费券1000万元…活动700场); the words it shares with the question count, not the title's.
+            sentence = t.sentence or window
+            if terms and _head(terms) not in sentence.lower():
+                continue
+            share = coverage(terms, sentence, weights)
+        else:
+            # The task's title names what all its figures are about ("农村饮水工程" for 75公里 of pipes), and so
+            # does its section's heading ("第四章 大病医疗" for the 80000元 of 第十一条).
+            share = coverage(terms, f"{window} {p.title} {p.path[-1] if p.path else ''}", weights)
         if share >= MIN_COVERAGE:
             year = governing_year(p.text, t, p.path)
             found.append((share, t, rank, window, not years or year is None or year in years))
     if not found:
         return None
     close = similarity([x[3] for x in found]) if similarity else [x[0] for x in found]
-    # "How many" asks in no classifier of its own (asked_unit reads it as 个): no unit is preferred.
-    asked = "" if is_english(question) else asked_unit(question)
+    # "How many" asks in no classifier of its own (asked_unit reads it as 个), nor a rate in percent only (利用系数
+    # 0.543 answers "利用效率要提高到多少"): no unit is preferred.
+    asked = "" if is_english(question) else asked_unit(question, named=True)
     exact = [_in_unit(asked, x[1].unit) for x in found]
-    best = max(range(len(found)), key=lambda i: (found[i][4], exact[i], close[i] - RANK_PENALTY * found[i][2]))
+    bound = asked_bound(question)
+    bounded = [not bound or printed_bound(x[3], x[1]) == bound for x in found]
+    best = max(range(len(found)),
+               key=lambda i: (found[i][4], exact[i], bounded[i], close[i] - RANK_PENALTY * found[i][2]))
     return found[best][1], found[best][2]
+
+
+def asked_bound(question: str) -> str:
+    """"cap" for a question asking the most a figure may be ("最多能扣多少"), "floor" for the least, else ""."""
+    return "cap" if vocab.CAP_ASK.search(question) else "floor" if vocab.FLOOR_ASK.search(question) else ""
+
+
+def printed_bound(window: str, t: Target) -> str:
+    """"cap" for a figure printed as a most ("在80000元限额内", "不超过1.5%"), "floor" as a least ("超过15000元",
+    "40%以上"), else ""."""
+    i = window.find(t.text)
+    if i < 0:
+        return ""
+    before, after = window[max(0, i - 4) : i], window[i + len(t.text) : i + len(t.text) + 3]
+    if vocab.CAP_BEFORE.search(before) or vocab.CAP_AFTER.match(after) or t.text.endswith(("以下", "以内")):
+        return "cap"
+    if vocab.FLOOR_BEFORE.search(before) or vocab.FLOOR_AFTER.match(after) or t.text.endswith(("以上", "起")):
+        return "floor"
+    return ""
+
+
+def quoted(question: str, t: Target) -> bool:
+    """Whether the question itself prints the figure (its number and unit): one it names as known is no answer."""
+    number = re.match(r"[\d.]+", t.text)
+    if not number:
+        return False
+    return bool(re.search(rf"(?<![\d.]){re.escape(number.group())}\s*{re.escape(t.unit[:1])}", question)) if t.unit else False
+
+
+#: Characters a question and a notice's title share in one run for the run to name the notice (发挥政府性融资担保
+#: 基金作用 in a question on 国办发〔2019〕6号): longer than the two or three of a shared word or two.
+NAMING_CHARS = 5
+
+
+def title_spans(question: str, titles: set[str]) -> str:
+    """The question with every run of :data:`NAMING_CHARS` or more characters it shares with one of the titles
+    blanked: those words name the notice, not a figure in it."""
+    for title in titles:
+        while True:
+            run = _longest_shared(question, title)
+            if len(run) < NAMING_CHARS:
+                break
+            question = question.replace(run, " ")
+    return question
+
+
+def _longest_shared(a: str, b: str) -> str:
+    """The longest run of characters both strings hold (dynamic programming over two short strings)."""
+    best, end = 0, 0
+    previous = [0] * (len(b) + 1)
+    for i, x in enumerate(a, 1):
+        current = [0] * (len(b) + 1)
+        for j, y in enumerate(b, 1):
+            if x == y and not x.isspace():
+                current[j] = previous[j - 1] + 1
+                if current[j] > best:
+                    best, end = current[j], i
+        previous = current
+    return a[end - best : end]
 
 
 def _in_unit(asked: str, unit: str) -> bool:
@@ -300,11 +373,20 @@ def _candidates(question: str, terms: list[str], points: list[WorkPoint]) -> lis
     """The figures of these work points that may answer: printed in the unit asked, naming no other indicator
     (:func:`head_is_modifier`, :func:`other_modifier`); each with its work point's rank and its window."""
     asked, counted, per = asked_unit(question), counted_noun(question), per_units(question)
+    # A rate asked without a unit named ("利用效率提到多少") may be printed as a bare ratio (利用系数达到0.543).
+    bare_rate = asked == "%" and not asked_unit(question, named=True)
     out = []
     for rank, p in enumerate(points):
+        # A question naming one of its figures ("那1.5亿元投资里省里出多少") asks about that figure's thing: its
+        # answer stands in the same sentence.
+        known = {o.sentence for o in p.targets if quoted(question, o)}
         for t in p.targets:
-            if not unit_fits(asked, t.unit) or bare_unit(t.unit) in per:
+            if known and t.sentence not in known:
+                continue
+            if not (unit_fits(asked, t.unit) or bare_rate and not t.unit) or bare_unit(t.unit) in per:
                 continue  # "多少个贫困村" is not answered by 5000千瓦, "票价多少钱" not by 9个, "每台补贴多少" not by 800台
+            if quoted(question, t):
+                continue  # the question knows it already: "那1.5亿元投资里省里出多少" asks about it, not for it
             window = target_window(p.text, t, p.targets)
             if not window or counted and not _in_unit(asked, t.unit) and counted not in window.lower():
                 continue  # a figure in another unit must name the thing asked ("多少部电梯" against "改造49个")
@@ -332,7 +414,7 @@ def closest_target(
     if not found:
         return None
     close = similarity([window for *_, window in found])
-    asked = asked_unit(question)
+    asked = asked_unit(question, named=True)  # as in best_target: a rate's implied percent prefers no unit
     best = max(range(len(found)), key=lambda i: (_in_unit(asked, found[i][2].unit), close[i]))
     rank, p, t, window = found[best]
     if rank or coverage(terms, window, weights) <= 0:

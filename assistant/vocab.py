@@ -96,6 +96,18 @@ IDENTITY = re.compile(
     r"who is|who's|what is the (?:name|phone|address)|phone number|address of|where is",
     re.I,
 )
+#: Asks when a work point is done by ("摸底排查要在什么时候之前完成"), and how a notice prints a time it sets
+#: ("2019年4月底前", "6月30日前", "年底前", "2月4日至10日").
+WHEN_ASK = re.compile(r"什么时候|什么时间|何时|哪天|几号|几月|哪一年|截止|期限|时限|by when|when\b|deadline", re.I)
+TIME_PRINTED = re.compile(r"\d{1,2}\s*月(?:\s*\d{1,2}\s*日|底|中旬|上旬|下旬)?|年底|年内|年前|季度")
+#: Asks a bound: the most a figure may be ("最多能扣多少", "上限是多少") or the least ("至少得够用几天").
+CAP_ASK = re.compile(r"最多|最高|上限|封顶|顶多|至多|不超过多少|at most|maximum|cap\b", re.I)
+FLOOR_ASK = re.compile(r"至少|最少|最低|起码|不少于多少|不低于多少|at least|minimum", re.I)
+#: How a notice prints a figure as a bound: the words just before it and just after it.
+CAP_BEFORE = re.compile(r"(?:不超过|不高于|不多于|最高|至多|控制在|低于|少于)\s*$")
+CAP_AFTER = re.compile(r"^\s*(?:以内|以下|之内|限额|封顶|为限)")
+FLOOR_BEFORE = re.compile(r"(?:不少于|不低于|不小于|至少|最低|超过|高于|多于)\s*$")
+FLOOR_AFTER = re.compile(r"^\s*(?:以上|起)")
 #: Asks a share ("要占到多少", "多大比例", "百分之几"): a figure printed for the 比例 or 比重 of the thing answers it.
 SHARE_ASK = re.compile(r"占|比例|比重|比率|百分之|百分比|几成|多大比|what percentage|what share|proportion", re.I)
 #: Asks for a rate or share, so for a figure in percent where it names no unit ("无害化处理率是多少", "占比多大",

@@ -225,3 +225,36 @@ def test_a_figure_asked_in_everyday_words_comes_from_the_best_task(local):
 def test_a_count_of_another_thing_is_no_answer(local, question):
     a = local.ask(question)
     assert not a.found and a.citations == []
+
+
+def test_a_bound_asked_takes_the_figure_printed_as_that_bound(full):
+    a = full.ask("专项附加扣除里看大病花的钱，每年最多能扣除多少")  # 超过15000元的部分…在80000元限额内
+    assert a.kind == "figure" and a.answer.startswith("**80000元**")
+
+
+def test_a_rate_asked_may_be_printed_as_a_bare_ratio(seed):
+    a = seed.ask("农田灌溉用水的利用效率要提高到多少")  # 农田灌溉有效利用系数达到0.543, not 用水量下降12%
+    assert a.answer.startswith("**0.543**") and items(a)[0] == "26"
+
+
+def test_a_figure_the_question_names_is_not_its_answer(seed, local):
+    a = seed.ask("三峡生态修复的1.5亿元里，县区要配套多少钱")  # no share of the 1.5亿元 is printed
+    assert not a.found and a.citations == []
+    b = local.ask("成都2021年那5座垃圾压缩转运站建成后，日收运能力新增多少")  # the figure beside it in its sentence
+    assert b.answer.startswith("**2600吨**")
+
+
+@pytest.mark.parametrize("question", ["我想在海东办理驾驶证换证，要准备哪些材料", "南京今年地铁要新开几条线"])
+def test_an_errand_listed_and_another_city_this_year_are_refused(full, question):
+    a = full.ask(question)  # a topic list by meaning alone must pass coverage; 南京今年 scopes to 南京
+    assert not a.found and a.citations == []
+
+
+def test_a_question_asking_when_quotes_the_sentence_that_prints_the_time(full):
+    a = full.ask("城镇小区配套幼儿园的摸底排查什么时候要完成")
+    assert a.found and "2019年4月底前" in a.answer and a.citations[0].doc.number == "国办发〔2019〕3号"
+
+
+def test_a_year_a_notice_is_named_for_finds_it_though_issued_the_year_before(full):
+    a = full.ask("2019年春节放几天假")  # 国办发明电〔2018〕15号, 关于2019年部分节假日安排的通知
+    assert a.found and a.citations[0].doc.number == "国办发明电〔2018〕15号"

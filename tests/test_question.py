@@ -165,3 +165,71 @@ def test_a_head_noun_before_another_noun_is_a_modifier_unless_the_question_asks_
     from assistant.figures import head_is_modifier
 
     assert head_is_modifier(terms, window, question, figure) is modifier
+
+
+def test_a_figure_the_question_prints_is_known_not_asked():
+    from assistant.figures import quoted
+    from assistant.records import Target
+
+    question = "海东“三峡”生态修复那1.5亿元投资里，省里和市里各出多少？"
+    assert quoted(question, Target("1.5亿元", "1.5", "亿元"))
+    assert not quoted(question, Target("139公里", "139", "公里"))
+    assert not quoted("投资11.5亿元", Target("1.5亿元", "1.5", "亿元"))  # part of another number
+
+
+def test_a_bound_asked_and_a_bound_printed():
+    from assistant.figures import asked_bound, printed_bound
+    from assistant.records import Target
+
+    assert asked_bound("大病医疗一年最多能扣多少钱") == "cap"
+    assert asked_bound("至少得够本县用几天") == "floor"
+    assert asked_bound("残膜回收率要达到多少") == ""
+    window = "由纳税人在办理年度汇算清缴时，在80000元限额内据实扣除"
+    assert printed_bound(window, Target("80000元", "80000", "元")) == "cap"
+    assert printed_bound("累计超过15000元", Target("15000元", "15000", "元")) == "floor"
+    assert printed_bound("收取的担保费率原则上不超过1.5%", Target("1.5%", "1.5", "%")) == "cap"
+    assert printed_bound("残膜回收率达到87%", Target("87%", "87", "%")) == ""
+
+
+def test_the_words_a_question_shares_with_a_title_name_the_notice():
+    from assistant.figures import title_spans
+
+    title = "国务院办公厅关于有效发挥政府性融资担保基金作用切实支持小微企业和“三农”发展的指导意见"
+    rest = title_spans("发挥政府性融资担保基金作用的指导意见，担保机构的平均手续费压到多少", {title})
+    assert "融资" not in rest and "担保机构" in rest and "平均手续费" in rest
+    assert title_spans("残膜回收率要达到多少", {title}) == "残膜回收率要达到多少"  # shares no run of five
+
+
+def test_a_needle_quoting_the_lead_line_names_its_work_point():
+    from types import SimpleNamespace
+
+    from assistant.evaluate import needle_hit
+    from assistant.records import WorkPoint
+
+    point = WorkPoint("17", [], "加强生态气象保障服务建设", "加强生态气象保障服务建设。推进生态监测评估硬件建设。",
+                      lead=["市气象局"], responsible=["各县区人民政府", "市政府有关部门"])
+    cite = SimpleNamespace(file="x/haidong.txt", point=point)
+    assert needle_hit(cite, "haidong.txt", "牵头单位:市气象局")
+    assert needle_hit(cite, "haidong.txt", "责任单位:各县区人民政府,市政府有关部门")
+    assert not needle_hit(cite, "haidong.txt", "牵头单位:市统计局")
+
+
+def test_a_year_scopes_to_notices_of_it_or_naming_it_but_a_deadline_year_does_not():
+    from types import SimpleNamespace
+
+    from assistant.answering.resolve import _by_year
+    from assistant.records import Notice, NoticeInfo
+
+    holidays = Notice(NoticeInfo(title="国务院办公厅关于2019年部分节假日安排的通知", year=2018), [])
+    report = Notice(NoticeInfo(title="2025年政府工作报告", year=2025), [])
+    plan = Notice(NoticeInfo(title="国务院关于加快推进农业机械化和农机装备产业转型升级的指导意见", year=2018), [])
+    scope = [holidays, report, plan]
+
+    def scoped(text: str) -> list[Notice]:
+        ctx = SimpleNamespace(q=read(text), services=SimpleNamespace(editions=lambda n: [n]),
+                              note_trace=lambda *a, **k: None)
+        return _by_year(ctx, scope)
+
+    assert scoped("2019年春节放假是哪几天") == [holidays]  # issued in 2018, named for 2019
+    assert scoped("农机装备的指导意见，到2025年农机总动力要稳定在多少") == scope  # a deadline, not an edition
+    assert scoped("2025年政府工作报告里城镇新增就业多少人") == [report]

@@ -159,9 +159,12 @@ class Context:
         sents = sentences(p.text.replace("\n", ""))
         if not sents:
             return p.title
-        best = max((sum(len(t) for t in terms if t in s), -i, s) for i, s in enumerate(sents))
-        if best[0] > 0:
-            return best[2]
+        # A question asking when takes the sentence that prints a time ("该项工作于2019年4月底前完成") first.
+        when = bool(vocab.WHEN_ASK.search(self.q.text)) and not self.q.wants("date")
+        best = max((when and bool(vocab.TIME_PRINTED.search(s)), sum(len(t) for t in terms if t in s), -i, s)
+                   for i, s in enumerate(sents))
+        if best[0] or best[1] > 0:
+            return best[3]
         row = self.services.rows.get(id(p))
         if row is None:
             return sents[0]

@@ -129,7 +129,7 @@ def named_places(text: str, services: Services) -> list[str]:
 
 
 _ADMIN_SUFFIX = re.compile(r"(?:市|省|县|自治区|自治州|地区|盟|旗)$")
-_SCOPED_AFTER = re.compile(r"\s*(?:(?:19|20)?\d{2}\s*年|市|政府|人民政府|的?(?:民生实事|实事|政府工作报告|工作报告|工作要点))")
+_SCOPED_AFTER = re.compile(r"\s*(?:(?:19|20)?\d{2}\s*年|今年|明年|去年|本年|市|政府|人民政府|的?(?:民生实事|实事|政府工作报告|工作报告|工作要点))")
 
 
 def _other_place(text: str, services: Services) -> tuple[str, bool]:
@@ -145,7 +145,7 @@ def _other_place(text: str, services: Services) -> tuple[str, bool]:
         start = text.find(word, at)
         at = start + len(word) if start >= 0 else at
         after = text[at : at + 12]
-        # A place as the question's scope ("昆明市…", "西安2024年…", "昆明的民生实事"), not a river or a
+        # A place as the question's scope ("昆明市…", "西安2024年…", "郑州今年…", "昆明的民生实事"), not a river or a
         # mountain it asks about (黄河两岸, 龙泉山).
         scoped = bool(_ADMIN_SUFFIX.search(word) or _SCOPED_AFTER.match(after))
         # A place's own name is two characters or more before its level (海东市, 西安); 城市 and 市区 are words.
@@ -184,13 +184,24 @@ def _by_place(ctx: Context, scope: list[Notice]) -> list[Notice]:
     return kept
 
 
+#: A year a deadline names ("到2025年…要达到多少"): the year a target is set for, which notices of other years set.
+_DEADLINE = r"(?:到|至|截至|截止到?)\s*"
+
+
+def _of_year(n: Notice, years: list[int]) -> bool:
+    """Whether a notice is one of these years: issued in one, or naming one in its title (关于2019年部分节假日安排的
+    通知, issued in 2018)."""
+    return n.doc.year in years or any(f"{y}年" in (n.doc.title or "") for y in years)
+
+
 def _by_year(ctx: Context, scope: list[Notice]) -> list[Notice]:
     q, services = ctx.q, ctx.services
     years = list(q.years) + [y for y in q.short_years if any(n.doc.year == y for n in scope)]
     if q.wants("compare"):
         return scope  # the comparison answerer reads the years itself
+    years = [y for y in years if not re.search(f"{_DEADLINE}{y}\\s*年", q.text)]
     if years:
-        kept = [n for n in scope if n.doc.year in years]
+        kept = [n for n in scope if _of_year(n, years)]
         if kept:
             if len(kept) < len(scope):
                 ctx.note_trace("scope", "year", years=years, notices=len(kept))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from assistant.answering.context import Context
 from assistant.answering.latest import edition_label, editions_in_scope, other_figures, prefer_latest
 from assistant.answering.registry import Answerer, register
-from assistant.figures import best_target, closest_target, governing_year, only_figure_in_unit
+from assistant.figures import best_target, closest_target, governing_year, only_figure_in_unit, title_spans
 from assistant.records import Answer, Notice, Target, WorkPoint
 
 
@@ -20,19 +20,35 @@ def find_figure(ctx: Context, points: list[WorkPoint]) -> tuple[Target, int] | N
         # English shares no word with the notices: the figure is the one whose words the model places
         # closest to the question, among those printed in the unit it asks in.
         return best_target(text, [], points[:3], {}, ctx.services.closeness(text))
-    return best_target(text, ctx.terms, points, _weights(ctx), ctx.services.closeness(text))
+    terms = figure_terms(ctx)
+    return best_target(text, terms, points, _weights(ctx, terms), ctx.services.closeness(text))
 
 
-def _weights(ctx: Context) -> dict[str, float]:
+def figure_terms(ctx: Context) -> list[str]:
+    """The question's words that may name its figure: not those that name a notice by its title
+    (:func:`~assistant.figures.title_spans`: "国家组织药品集中采购试点…平均降价多少" names the 试点方案 by
+    its words, which its every figure's words repeat). All of them when the title is all it names."""
+    text = ctx.search_text or ctx.q.text
+    rest = title_spans(text, {h.doc.title for h in ctx.hits()[:TITLES_READ] if h.doc.title})
+    kept = [t for t in ctx.terms if t.lower() in rest.lower()]
+    return kept or ctx.terms
+
+
+#: The best hits whose notices' titles are read for the words that name one: those the figure is chosen among.
+TITLES_READ = 5
+
+
+def _weights(ctx: Context, terms: list[str] | None = None) -> dict[str, float]:
     """The question's words by rarity: a word no notice prints is no evidence for any figure; a word most
     work points print is little."""
-    return {t: ctx.services.idf(t) for t in ctx.terms}
+    return {t: ctx.services.idf(t) for t in (ctx.terms if terms is None else terms)}
 
 
 def closest_figure(ctx: Context, points: list[WorkPoint]) -> Target | None:
     """A figure of the best work point for a question worded apart from it (:func:`~assistant.figures.closest_target`)."""
     text = ctx.search_text or ctx.q.text
-    return closest_target(text, ctx.terms, points, _weights(ctx), ctx.services.closeness(text))
+    terms = figure_terms(ctx)
+    return closest_target(text, terms, points, _weights(ctx, terms), ctx.services.closeness(text))
 
 
 def figure_text(ctx: Context, n: Notice, p: WorkPoint, target: Target, others: list[tuple[Notice, WorkPoint]]) -> str:
@@ -96,7 +112,7 @@ class Figure(Answerer):
         entries, _ = prefer_latest(ctx, ctx.entries(ctx.hits()))
         found = find_figure(ctx, [p for _, p, _ in entries[:5]])
         if found is None and entries:
-            only = only_figure_in_unit(ctx.search_text or ctx.q.text, entries[0][1], ctx.terms)
+            only = only_figure_in_unit(ctx.search_text or ctx.q.text, entries[0][1], figure_terms(ctx))
             if only is not None:
                 found = (only, 0)
                 ctx.note_trace("figure", "the only figure of the best work point in the unit asked")

@@ -75,6 +75,10 @@ class Topic(Answerer):
         members = [m for m in read if m[2] in on]
         if not members:
             return None
+        if not _by_words(ctx, read, read_points, large) and not ctx.covered():
+            # Found by meaning alone ("补办身份证要带哪些材料"): a list the model's closeness makes must pass the
+            # test any answer by meaning passes (an errand, a thing no notice names, a question far from all).
+            return ctx.not_covered()
         dense = services.searcher.dense_for(ctx.search_text or q.text, [r for _, _, r in members])
         by_notice: dict[int, list[tuple[float, Member]]] = defaultdict(list)
         for m, score in zip(members, dense, strict=True):
@@ -107,6 +111,15 @@ class Topic(Answerer):
                 more = "…" if len(g) > 3 else ""
                 lines.append(f"- {ctx.notice_name(m)}（{len(g)} 项）：{titles}{more}")
         return ctx.answer("\n".join(lines), cites, "topic", related)
+
+
+def _by_words(ctx: Context, read: list[Member], read_points: dict[int, WorkPoint], large: bool) -> bool:
+    """Whether any work point read is on the topic by its words or its lead unit, not by meaning alone."""
+    if large:
+        mask = np.zeros(len(ctx.services.rows), bool)
+        mask[[r for _, _, r in read]] = True
+        return bool(on_topic_rows(ctx, ctx.terms, mask, meaning=False))
+    return bool(on_topic(ctx, ctx.terms, [(n, read_points[r]) for n, _, r in read], meaning=False))
 
 
 #: Other notices on the topic listed by name after the one answered.
