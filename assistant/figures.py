@@ -274,9 +274,10 @@ def best_target(
         The target and the index of its work point in ``points``; None when no figure qualifies.
     """
     years = set(_YEAR.findall(question))
+    quoting = {id(p) for p in points if any(quoted(question, o) for o in p.targets)}
     found: list[tuple[float, Target, int, str, bool]] = []
     for rank, p, t, window in _candidates(question, terms, points):
-        if any(quoted(question, o) for o in p.targets):
+        if id(p) in quoting:
             # The question names one of its figures (:func:`_candidates`) and asks another thing of it: the
             # sentence must name that thing ("新增日收运能力" for "5座…新增多少日收运能力", not "每张面额" for
             # 发放消费券1000万元…活动700场); the words it shares with the question count, not the title's.

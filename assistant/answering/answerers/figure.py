@@ -24,6 +24,10 @@ def find_figure(ctx: Context, points: list[WorkPoint]) -> tuple[Target, int] | N
     return best_target(text, terms, points, _weights(ctx, terms), ctx.services.closeness(text))
 
 
+#: The best hits whose notices' titles are read for the words that name one: those the figure is chosen among.
+TITLES_READ = 5
+
+
 def figure_terms(ctx: Context) -> list[str]:
     """The question's words that may name its figure: not those that name a notice by its title
     (:func:`~assistant.figures.title_spans`: "国家组织药品集中采购试点…平均降价多少" names the 试点方案 by
@@ -32,10 +36,6 @@ def figure_terms(ctx: Context) -> list[str]:
     rest = title_spans(text, {h.doc.title for h in ctx.hits()[:TITLES_READ] if h.doc.title})
     kept = [t for t in ctx.terms if t.lower() in rest.lower()]
     return kept or ctx.terms
-
-
-#: The best hits whose notices' titles are read for the words that name one: those the figure is chosen among.
-TITLES_READ = 5
 
 
 def _weights(ctx: Context, terms: list[str] | None = None) -> dict[str, float]:
