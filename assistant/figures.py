@@ -275,20 +275,21 @@ def best_target(
     """
     years = set(_YEAR.findall(question))
     quoting = {id(p) for p in points if any(quoted(question, o) for o in p.targets)}
+    head = _head(terms) if terms else ""
     found: list[tuple[float, Target, int, str, bool]] = []
     for rank, p, t, window in _candidates(question, terms, points):
         if id(p) in quoting:
             # The question names one of its figures (:func:`_candidates`) and asks another thing of it: the
             # sentence must name that thing ("新增日收运能力" for "5座…新增多少日收运能力", not "每张面额" for
             # 发放消费券1000万元…活动700场); the words it shares with the question count, not the title's.
-            sentence = t.sentence or window
-            if terms and _head(terms) not in sentence.lower():
+            text = t.sentence or window
+            if head and head not in text.lower():
                 continue
-            share = coverage(terms, sentence, weights)
         else:
             # The task's title names what all its figures are about ("农村饮水工程" for 75公里 of pipes), and so
             # does its section's heading ("第四章 大病医疗" for the 80000元 of 第十一条).
-            share = coverage(terms, f"{window} {p.title} {p.path[-1] if p.path else ''}", weights)
+            text = f"{window} {p.title} {p.path[-1] if p.path else ''}"
+        share = coverage(terms, text, weights)
         if share >= MIN_COVERAGE:
             year = governing_year(p.text, t, p.path)
             found.append((share, t, rank, window, not years or year is None or year in years))
@@ -418,8 +419,8 @@ def closest_target(
     asked = asked_unit(question, named=True)  # as in best_target: a rate's implied percent prefers no unit
     best = max(range(len(found)), key=lambda i: (_in_unit(asked, found[i][2].unit), close[i]))
     rank, p, t, window = found[best]
-    if rank or coverage(terms, window, weights) <= 0:
-        return None
+    if rank or coverage(terms, window, weights) <= 0 or any(quoted(question, o) for o in p.targets):
+        return None  # a question naming one of the point's figures asks about that one: all its neighbours are close
     return t
 
 

@@ -242,12 +242,19 @@ def test_a_figure_the_question_names_is_not_its_answer(seed, local):
     assert not a.found and a.citations == []
     b = local.ask("成都2021年那5座垃圾压缩转运站建成后，日收运能力新增多少")  # the figure beside it in its sentence
     assert b.answer.startswith("**2600吨**")
+    c = local.ask("成都2021年那300个老旧小区改造，一共惠及多少户居民")  # 棚户区改造3687户 is another thing's
+    assert not c.found and c.citations == []
 
 
 @pytest.mark.parametrize("question", ["我想在海东办理驾驶证换证，要准备哪些材料", "南京今年地铁要新开几条线"])
 def test_an_errand_listed_and_another_city_this_year_are_refused(full, question):
     a = full.ask(question)  # a topic list by meaning alone must pass coverage; 南京今年 scopes to 南京
     assert not a.found and a.citations == []
+
+
+def test_a_place_name_inside_the_question_before_this_year_is_no_scope(full):
+    a = full.ask("南北两山今年要造林多少亩")  # jieba reads 两山 as a place; only a question's opening place scopes
+    assert a.answer.startswith("**2.49万亩**") and items(a)[0] == "8"
 
 
 def test_a_question_asking_when_quotes_the_sentence_that_prints_the_time(full):

@@ -129,7 +129,8 @@ def named_places(text: str, services: Services) -> list[str]:
 
 
 _ADMIN_SUFFIX = re.compile(r"(?:市|省|县|自治区|自治州|地区|盟|旗)$")
-_SCOPED_AFTER = re.compile(r"\s*(?:(?:19|20)?\d{2}\s*年|今年|明年|去年|本年|市|政府|人民政府|的?(?:民生实事|实事|政府工作报告|工作报告|工作要点))")
+_SCOPED_AFTER = re.compile(r"\s*(?:(?:19|20)?\d{2}\s*年|市|政府|人民政府|的?(?:民生实事|实事|政府工作报告|工作报告|工作要点))")
+_THIS_YEAR = re.compile(r"\s*(?:今年|明年|去年|本年)")
 
 
 def _other_place(text: str, services: Services) -> tuple[str, bool]:
@@ -145,9 +146,10 @@ def _other_place(text: str, services: Services) -> tuple[str, bool]:
         start = text.find(word, at)
         at = start + len(word) if start >= 0 else at
         after = text[at : at + 12]
-        # A place as the question's scope ("昆明市…", "西安2024年…", "郑州今年…", "昆明的民生实事"), not a river or a
-        # mountain it asks about (黄河两岸, 龙泉山).
-        scoped = bool(_ADMIN_SUFFIX.search(word) or _SCOPED_AFTER.match(after))
+        # A place as the question's scope ("昆明市…", "西安2024年…", "昆明的民生实事"), not a river or a
+        # mountain it asks about (黄河两岸, 龙泉山). Before 今年 only where it opens the question ("郑州今年…"):
+        # inside one, 今年 follows a thing's name as often (南北两山今年…).
+        scoped = bool(_ADMIN_SUFFIX.search(word) or _SCOPED_AFTER.match(after) or start == 0 and _THIS_YEAR.match(after))
         # A place's own name is two characters or more before its level (海东市, 西安); 城市 and 市区 are words.
         named = len(_ADMIN_SUFFIX.sub("", word)) >= 2
         if flag == "ns" and scoped and named and not any(word in k or k in word for k in known):
