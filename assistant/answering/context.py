@@ -59,6 +59,8 @@ class Context:
     allowed: set[int] | None = None
     _hits: list[Hit] | None = None
     _covered: bool | None = None
+    #: The question's words that may name its figure, once read (:func:`~assistant.answering.answerers.figure.figure_terms`).
+    _figure_terms: list[str] | None = field(default=None, repr=False)
     _in_scope: tuple[list[Notice], set[int]] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ retrieval, once

@@ -32,10 +32,11 @@ def figure_terms(ctx: Context) -> list[str]:
     """The question's words that may name its figure: not those that name a notice by its title
     (:func:`~assistant.figures.title_spans`: "国家组织药品集中采购试点…平均降价多少" names the 试点方案 by
     its words, which its every figure's words repeat). All of them when the title is all it names."""
-    text = ctx.search_text or ctx.q.text
-    rest = title_spans(text, {h.doc.title for h in ctx.hits()[:TITLES_READ] if h.doc.title})
-    kept = [t for t in ctx.terms if t.lower() in rest.lower()]
-    return kept or ctx.terms
+    if ctx._figure_terms is None:  # read once: the figure is sought up to three ways, and once per edition
+        text = ctx.search_text or ctx.q.text
+        rest = title_spans(text, {h.doc.title for h in ctx.hits()[:TITLES_READ] if h.doc.title})
+        ctx._figure_terms = [t for t in ctx.terms if t.lower() in rest.lower()] or ctx.terms
+    return ctx._figure_terms
 
 
 def _weights(ctx: Context, terms: list[str] | None = None) -> dict[str, float]:
